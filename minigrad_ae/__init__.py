@@ -1,0 +1,24 @@
+"""minigrad_ae: learn autoencoders by building them, with every gradient checkable.
+
+    import minigrad_ae as mg
+    x = mg.tensor(array, requires_grad=True)
+    loss = ((x @ w + b).relu() ** 2).mean(); loss.backward(); x.grad
+    mg.gradcheck(fn, [x, w, b])
+
+Subpackages are layered bottom to top: autodiff → nn → optim → data → models; ``viz`` draws.
+"""
+import importlib
+
+from .autodiff import (Context, Function, GradcheckError, GradcheckReport, ShapeError, Tensor, concatenate,
+                       detect_anomaly, enable_grad, gradcheck, no_grad, numerical_grad, ones, randn,
+                       relative_error, stack, tensor, where, zeros)
+
+__version__ = "0.1.0"
+
+_LAZY_SUBMODULES = {"viz"}  # matplotlib costs ~0.3 s to import: load it only when asked for
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'minigrad_ae' has no attribute {name!r}")
