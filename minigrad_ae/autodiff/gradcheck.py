@@ -95,10 +95,12 @@ class GradcheckReport:
 
 
 def relative_error(a, b):
-    """‖a − b‖ / ‖a + b‖, the scale-free gradient-check error (0 when both are 0)."""
+    """‖a − b‖ / ‖a + b‖, the scale-free gradient-check error (0 when a = b = 0; inf when a = −b ≠ 0)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    denominator = np.linalg.norm(a + b)
-    return 0.0 if denominator == 0 else float(np.linalg.norm(a - b) / denominator)
+    numerator, denominator = np.linalg.norm(a - b), np.linalg.norm(a + b)
+    if denominator == 0:
+        return 0.0 if numerator == 0 else float("inf")
+    return float(numerator / denominator)
 
 
 def _compare(name, shape, analytic, numeric, atol, rtol):
