@@ -12,7 +12,7 @@ import importlib
 from .autodiff import (Context, Function, GradcheckError, GradcheckReport, ShapeError, Tensor, concatenate,
                        detect_anomaly, enable_grad, gradcheck, no_grad, numerical_grad, ones, randn,
                        relative_error, stack, tensor, where, zeros)
-from . import data
+from . import data, optim
 
 __version__ = "0.1.0"
 
