@@ -23,7 +23,9 @@ def topological_order(root):
         visited.add(id(node))
         stack.append((node, True))
         if node._ctx is not None:
-            stack.extend((p, False) for p in node._ctx.parents if p.requires_grad and id(p) not in visited)
+            for p in node._ctx.parents:
+                if p.requires_grad and id(p) not in visited:
+                    stack.append((p, False))
     return order
 
 
@@ -72,7 +74,9 @@ def backward(root, grad=None, retain_graph=False):
         for parent, pg in zip(ctx.parents, input_grads):
             if pg is None or not parent.requires_grad:
                 continue
-            pg = _fit_to_input(np.asarray(pg), parent, ctx)
+            pg = np.asarray(pg)
+            if pg.shape != parent.shape or pg.dtype != parent.dtype:
+                pg = _fit_to_input(pg, parent, ctx)
             if mode.anomaly_enabled:
                 check_finite(pg, "backward gradient", ctx, ctx.parents)
             key = id(parent)
@@ -93,6 +97,8 @@ def _fit_to_input(grad, parent, ctx):
 
 def _check_versions(ctx):
     """Refuse to backpropagate through inputs that were changed in place after the forward pass."""
+    if [p._version for p in ctx.parents] == ctx.versions:
+        return
     for parent, seen in zip(ctx.parents, ctx.versions):
         if parent._version != seen:
             raise RuntimeError(

@@ -43,11 +43,13 @@ class Context:
     ``forward`` may also set any attribute it needs later (``ctx.axis = axis``).
     """
 
+    __slots__ = ("fn", "parents", "needs_input_grad", "versions", "created_at", "_saved", "_released", "__dict__")
+
     def __init__(self, fn, parents, needs_input_grad):
         self.fn = fn
         self.parents = parents                    # input Tensors (empty when nothing is recorded)
         self.needs_input_grad = needs_input_grad  # one bool per input
-        self.versions = tuple(p._version for p in parents)
+        self.versions = [p._version for p in parents]
         self.created_at = None                    # "file:line" of user code, in anomaly mode
         self._saved = ()
         self._released = False
@@ -145,6 +147,8 @@ def _describe(tensors):
 def _lift(inputs, op_name):
     """Turn each input into a Tensor. Python/NumPy scalars take the dtype of the first tensor
     (so ``x * 2.0`` stays float32); float arrays keep their dtype; lists are refused."""
+    if all(isinstance(x, Tensor) for x in inputs):
+        return inputs
     like = next((x.dtype for x in inputs if isinstance(x, Tensor)), np.dtype(np.float32))
     tensors = []
     for x in inputs:
