@@ -11,6 +11,8 @@ import minigrad_ae as mg
 
 def test_default_dtype_is_float32_and_float64_is_kept():
     assert mg.tensor([[1, 2], [3, 4]]).dtype == np.float32
+    assert mg.tensor([1.5, 2.5]).dtype == np.float32 and mg.tensor(1.5).dtype == np.float32  # Python floats
+    assert mg.tensor(np.float64(1.5)).dtype == np.float64
     assert mg.tensor(np.zeros(3, dtype=np.float64)).dtype == np.float64
     assert mg.tensor(np.zeros(3, dtype=np.float32)).dtype == np.float32
     assert mg.tensor(np.arange(3)).dtype == np.float32

@@ -157,7 +157,8 @@ def _to_array(data, dtype, requires_grad):
     except (ValueError, TypeError) as err:
         raise TypeError(f"tensor: cannot make a numeric array from this {type(data).__name__} ({err}). "
                         "Nested lists must be rectangular and hold numbers only.") from None
-    if dtype is None and arr.dtype not in (np.float32, np.float64):
+    keeps_dtype = isinstance(data, (np.ndarray, np.generic)) and arr.dtype in (np.float32, np.float64)
+    if dtype is None and not keeps_dtype:  # Python floats and lists become float32, not NumPy's float64
         if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
             raise TypeError(f"tensor: data of dtype {arr.dtype} is not numeric; pass numbers.")
         arr = arr.astype(np.float32)

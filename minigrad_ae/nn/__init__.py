@@ -1,0 +1,8 @@
+"""Neural-network toolkit on top of autodiff: ``Module`` / ``Parameter`` / ``Sequential``, layers,
+initialisers (``init``) and stateless functions and losses (``functional``, imported as ``F``)."""
+from . import functional, init
+from .layers import BatchNorm1d, Dropout, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
+from .module import Module, Parameter, Sequential
+
+__all__ = ["BatchNorm1d", "Dropout", "Identity", "LeakyReLU", "Linear", "Module", "Parameter", "ReLU", "Sequential",
+           "Sigmoid", "Tanh", "functional", "init"]
