@@ -5,14 +5,17 @@
     loss = ((x @ w + b).relu() ** 2).mean(); loss.backward(); x.grad
     mg.gradcheck(fn, [x, w, b])
 
-Subpackages are layered bottom to top: autodiff → nn → optim → data → models; ``viz`` draws.
+Layers, bottom to top: autodiff → nn → optim → data → models; then ``train`` (fit), ``io`` (save/load)
+and ``viz`` (figures).
 """
 import importlib
 
 from .autodiff import (Context, Function, GradcheckError, GradcheckReport, ShapeError, Tensor, concatenate,
                        detect_anomaly, enable_grad, gradcheck, no_grad, numerical_grad, ones, randn,
                        relative_error, stack, tensor, where, zeros)
-from . import data, optim
+from . import data, nn, optim
+from .io import Checkpoint, CheckpointError, load, save
+from .train import History, evaluate, fit
 
 __version__ = "0.1.0"
 

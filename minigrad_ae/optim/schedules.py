@@ -13,6 +13,7 @@ class LRScheduler:
     """Base: ``last_epoch`` counts ``step()`` calls; ``get_lr()`` gives the rate for it; ``last_lr`` the rate set."""
 
     _fields = ()   # constructor settings saved by state_dict, in the order _configure takes them
+    per_batch = False  # True: step() after every batch (iterations); False: once per epoch. ``fit`` reads it.
 
     def __init__(self, optimizer):
         self.optimizer = _check_optimizer(type(self).__name__, optimizer)
@@ -85,6 +86,7 @@ class CyclicLR(LRScheduler):
     """
 
     _fields = ("base_lr", "max_lr", "step_size_up", "mode")
+    per_batch = True
 
     def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, mode="triangular"):
         self._configure(base_lr, max_lr, step_size_up, mode)
