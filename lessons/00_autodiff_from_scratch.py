@@ -1,6 +1,8 @@
 # %% [markdown]
 # # Lesson 0 — Autodiff from scratch
 #
+# The chain rule three ways: by hand, by `Tensor.backward()`, and by finite differences.
+#
 # Every autoencoder in this course is trained by gradient descent, and every gradient comes from one
 # idea: the **chain rule**, applied backwards through a graph of simple operations.
 #

@@ -1,0 +1,77 @@
+"""The ``minigrad-ae`` command: list the lessons, run one, or run them all with a pass/fail summary.
+
+    minigrad-ae lessons                      # number, title and one-line summary of each lesson
+    minigrad-ae lessons run 3 [--quick]      # run lesson 3 (figures in lessons/out/ unless --out)
+    minigrad-ae lessons run all --quick      # run every lesson, then print pass/fail and times
+"""
+import argparse
+import pathlib
+import subprocess
+import sys
+import time
+
+LESSONS_DIR = pathlib.Path(__file__).resolve().parent.parent / "lessons"
+
+
+def find_lessons(folder=None):
+    """{number: path} of the lesson scripts ``NN_topic.py`` in ``folder`` (default: the repository's lessons/)."""
+    folder = LESSONS_DIR if folder is None else folder
+    if not folder.is_dir():
+        raise SystemExit(f"minigrad-ae: no lessons folder at {folder}. The lessons live in the source checkout: "
+                         "install it with `pip install -e .` from a clone of the repository.")
+    return {int(p.name[:2]): p for p in sorted(folder.glob("[0-9][0-9]_*.py"))}
+
+
+def lesson_summary(path):
+    """(title, first sentence) from the lesson's opening markdown cell: '# # Lesson 3 — Title' then prose."""
+    lines = [line[2:].strip() for line in path.read_text(encoding="utf-8").splitlines()[1:12]
+             if line.startswith("# ")]
+    title = lines[0].lstrip("# ").split("—", 1)[-1].strip() if lines else path.stem
+    prose = " ".join(line for line in lines[1:] if line and not line.startswith(("#", "    "))).replace("**", "")
+    sentence = prose.split(". ")[0].rstrip(".") + "." if prose else ""
+    return title, sentence if len(sentence) <= 90 else sentence[:89] + "…"
+
+
+def run_lesson(path, extra_args, capture=False):
+    """Run one lesson in a fresh Python process; returns (exit code, seconds, output or None)."""
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, str(path), *extra_args], capture_output=capture, text=True)
+    output = (result.stdout + result.stderr) if capture else None
+    return result.returncode, time.perf_counter() - start, output
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="minigrad-ae", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    lessons = commands.add_parser("lessons", help="list or run the lessons")
+    lesson_commands = lessons.add_subparsers(dest="action")
+    run = lesson_commands.add_parser("run", help="run a lesson by number, or 'all'")
+    run.add_argument("which", help="a lesson number (e.g. 3) or 'all'")
+    run.add_argument("--quick", action="store_true", help="a few steps only")
+    run.add_argument("--out", help="folder for the figures")
+    args = parser.parse_args(argv)
+
+    found = find_lessons()
+    if args.action is None:
+        for number, path in found.items():
+            title, summary = lesson_summary(path)
+            print(f"{number:>3}  {title:<40} {summary}")
+        return 0
+    extra = (["--quick"] if args.quick else []) + (["--out", args.out] if args.out else [])
+    if args.which != "all":
+        if not args.which.isdigit() or int(args.which) not in found:
+            raise SystemExit(f"minigrad-ae: no lesson {args.which!r}; choose one of {sorted(found)} or 'all'.")
+        return run_lesson(found[int(args.which)], extra)[0]
+    failures = 0
+    for number, path in found.items():
+        code, seconds, output = run_lesson(path, extra, capture=True)
+        failures += code != 0
+        print(f"{number:>3}  {path.stem:<36} {'pass' if code == 0 else 'FAIL'}  {seconds:6.1f} s", flush=True)
+        if code != 0:
+            print("     " + "\n     ".join(output.strip().splitlines()[-8:]))
+    print(f"{len(found) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
