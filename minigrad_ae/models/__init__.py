@@ -1,0 +1,16 @@
+"""The autoencoder family, one file per variant: the model, its loss and (where the course derives one)
+its hand-derived gradient, written from the formulas so it can be held against autodiff.
+
+Every model has ``encode``, ``decode``, ``forward`` (the reconstruction) and ``loss(x)`` (the training
+loss, so ``mg.fit(model, lambda m, xb: m.loss(xb), ...)`` trains it).
+"""
+from .adversarial import AdversarialAutoencoder, gaussian_prior, mixture_of_gaussians_prior
+from .anomaly import anomaly_scores, auc, roc_curve, threshold_from_scores
+from .asymmetric import AsymmetricAutoencoder
+from .autoencoder import Autoencoder, shrink_sizes
+from .linear import LinearAutoencoder, PCAResult, pca, subspace_alignment
+from .stacked import StackedAutoencoder
+
+__all__ = ["AdversarialAutoencoder", "AsymmetricAutoencoder", "Autoencoder", "LinearAutoencoder", "PCAResult",
+           "StackedAutoencoder", "anomaly_scores", "auc", "gaussian_prior", "mixture_of_gaussians_prior", "pca",
+           "roc_curve", "shrink_sizes", "subspace_alignment", "threshold_from_scores"]

@@ -1,0 +1,157 @@
+"""The adversarial autoencoder (Makhzani et al. 2015): an autoencoder whose codes are made to look like
+samples of a chosen prior p(z) by a GAN game played in code space.
+
+Encoder q(z|x) (deterministic, z = E(x)), decoder x̂ = D(z), discriminator d(z) -> logit. Per batch:
+
+1. reconstruction:  E, D  minimise  L_recon = mean (x − x̂)²;
+2. discriminator:   d     minimises L_disc = ½ [BCE(d(z_prior), 1) + BCE(d(E(x)), 0)],  E(x) detached;
+3. generator:       E     minimises L_gen = BCE(d(E(x)), 1)  (fool d), d held fixed.
+
+BCE(ℓ, t) = −[t log σ(ℓ) + (1 − t) log(1 − σ(ℓ))], averaged over the batch, computed from the logit ℓ.
+"""
+import math
+
+import numpy as np
+
+from ..autodiff import no_grad
+from ..data import batches
+from ..nn import functional as F
+from ..optim import Adam
+from .autoencoder import Autoencoder, _mlp
+
+GAN_BETAS = (0.5, 0.999)  # β₁ = 0.5 as in DCGAN: less momentum, less overshoot in the two-player game
+
+
+def gaussian_prior(n_latent, std=1.0):
+    """A sampler prior(n, rng) -> (n, n_latent) array of N(0, std² I) samples."""
+    if not (isinstance(n_latent, (int, np.integer)) and n_latent >= 1) or not std > 0:
+        raise ValueError(f"gaussian_prior: needs an integer n_latent >= 1 and std > 0, got n_latent={n_latent!r}, "
+                         f"std={std!r}.")
+
+    def prior(n, rng):
+        return rng.normal(0.0, std, size=(n, n_latent))
+
+    return prior
+
+
+def mixture_of_gaussians_prior(n_components=10, radius=4.0, std=0.5):
+    """A 2-D sampler prior(n, rng) -> (n, 2): pick a component k uniformly, then N(μ_k, std² I) with the
+    means μ_k = radius · (cos 2πk/K, sin 2πk/K) evenly spaced on a circle."""
+    if not (isinstance(n_components, (int, np.integer)) and n_components >= 1) or not (radius >= 0 and std > 0):
+        raise ValueError(f"mixture_of_gaussians_prior: needs an integer n_components >= 1, radius >= 0 and std > 0, "
+                         f"got n_components={n_components!r}, radius={radius!r}, std={std!r}.")
+    angles = 2 * np.pi * np.arange(n_components) / n_components
+    means = radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)  # (K, 2)
+
+    def prior(n, rng):
+        return means[rng.integers(n_components, size=n)] + rng.normal(0.0, std, size=(n, 2))
+
+    return prior
+
+
+class AdversarialAutoencoder(Autoencoder):
+    """An ``Autoencoder`` with encoder sizes [n_in, *hidden, n_latent] (decoder mirrored) and a
+    ``discriminator`` MLP [n_latent, *disc_hidden, 1] giving the logit of "z came from the prior".
+
+    ``prior(n, rng) -> (n, n_latent)`` samples p(z) (default ``gaussian_prior(n_latent)``). ``rng`` initialises
+    the weights and is the default generator for prior samples.
+    """
+
+    def __init__(self, n_in, hidden, n_latent, disc_hidden, prior=None, activation="leaky_relu",
+                 out_activation="sigmoid", negative_slope=0.1, rng=None, dtype=np.float32):
+        rng = np.random.default_rng() if rng is None else rng
+        hidden, disc_hidden = _as_list(hidden), _as_list(disc_hidden)
+        super().__init__([n_in, *hidden, n_latent], activation, out_activation, negative_slope, rng=rng, dtype=dtype)
+        self.discriminator = _mlp([n_latent, *disc_hidden, 1], activation, negative_slope, rng, dtype)
+        self.prior = gaussian_prior(n_latent) if prior is None else prior
+        self.rng = rng
+        shape = np.shape(self.prior(3, np.random.default_rng(0)))  # a throwaway generator: only the shape matters
+        if shape != (3, n_latent):
+            raise ValueError(f"AdversarialAutoencoder: prior(3, rng) returned shape {shape}, but codes are (3, "
+                             f"{n_latent}); the prior must sample n_latent={n_latent} dimensions, e.g. "
+                             f"gaussian_prior({n_latent}) (mixture_of_gaussians_prior is 2-D).")
+
+    # ----- the three losses -----
+    def disc_loss(self, x, rng=None):
+        """L_disc = ½ [BCE(d(z_prior), 1) + BCE(d(E(x)), 0)]; E(x) is detached, so only d gets gradients."""
+        rng = self.rng if rng is None else rng
+        codes = self.encode(x).detach()
+        samples = self.prior(len(codes), rng).astype(codes.dtype)
+        real, fake = self.discriminator(samples), self.discriminator(codes)
+        return 0.5 * (F.binary_cross_entropy_with_logits(real, np.ones(real.shape, real.dtype))
+                      + F.binary_cross_entropy_with_logits(fake, np.zeros(fake.shape, fake.dtype)))
+
+    def gen_loss(self, x):
+        """L_gen = BCE(d(E(x)), 1): small when the discriminator takes the codes for prior samples."""
+        logits = self.discriminator(self.encode(x))
+        return F.binary_cross_entropy_with_logits(logits, np.ones(logits.shape, logits.dtype))
+
+    # ----- training -----
+    def make_optimizers(self, lr=1e-3, reg_lr=None):
+        """(opt_ae, opt_disc, opt_gen): Adam over encoder + decoder (``lr``), and Adam with ``GAN_BETAS`` over the
+        discriminator and over the encoder (``reg_lr`` for the regularisation phase, ``lr`` if None)."""
+        reg_lr = lr if reg_lr is None else reg_lr
+        return (Adam(self.encoder.parameters() + self.decoder.parameters(), lr=lr),
+                Adam(self.discriminator.parameters(), lr=reg_lr, betas=GAN_BETAS),
+                Adam(self.encoder.parameters(), lr=reg_lr, betas=GAN_BETAS))
+
+    def recon_step(self, x, opt_ae):
+        """Phase 1: one step of ``opt_ae`` (encoder + decoder) on L_recon; returns L_recon before the step."""
+        return _step(opt_ae, self.loss(x))
+
+    def disc_step(self, x, opt_disc, rng=None):
+        """Phase 2: one step of ``opt_disc`` on L_disc. The codes are detached, so the encoder gets no
+        gradient and cannot move even if ``opt_disc`` holds its parameters."""
+        return _step(opt_disc, self.disc_loss(x, rng))
+
+    def gen_step(self, x, opt_gen):
+        """Phase 3: one step of ``opt_gen`` on L_gen with the discriminator frozen throughout: the gradient
+        flows *through* d into the codes, but d's parameters get none, so only the encoder can move."""
+        self.discriminator.freeze()
+        try:
+            return _step(opt_gen, self.gen_loss(x))
+        finally:
+            self.discriminator.unfreeze()
+
+    def train_step(self, x, opt_ae, opt_disc, opt_gen, rng=None):
+        """The three phases on one batch; returns {'recon', 'disc', 'gen'}, each loss before its step."""
+        return {"recon": self.recon_step(x, opt_ae), "disc": self.disc_step(x, opt_disc, rng),
+                "gen": self.gen_step(x, opt_gen)}
+
+    def fit_adversarial(self, X, epochs, batch_size=64, lr=1e-3, reg_lr=None, rng=None):
+        """``train_step`` over shuffled minibatches of X for ``epochs`` epochs, with ``make_optimizers(lr, reg_lr)``.
+        Returns {'recon': [...], 'disc': [...], 'gen': [...]}: each epoch's mean loss per phase. Ends in eval mode."""
+        rng = self.rng if rng is None else rng
+        optimizers = self.make_optimizers(lr, reg_lr)
+        history = {"recon": [], "disc": [], "gen": []}
+        self.train()
+        for _ in range(epochs):
+            totals, seen = dict.fromkeys(history, 0.0), 0
+            for xb in batches(X, batch_size=batch_size, shuffle=True, rng=rng):
+                for name, value in self.train_step(xb, *optimizers, rng=rng).items():
+                    totals[name] += value * len(xb)
+                seen += len(xb)
+            for name in history:
+                history[name].append(totals[name] / seen)
+            if not all(math.isfinite(values[-1]) for values in history.values()):
+                break  # a diverged game only produces NaN from here on; the history shows where it happened
+        self.eval()
+        return history
+
+    def generate(self, n, rng=None):
+        """Decode n prior samples: x̂ = D(z), z ~ p(z);  -> (n, n_in) NumPy array."""
+        rng = self.rng if rng is None else rng
+        with no_grad():
+            return self.decode(self.prior(n, rng).astype(self.decoder[0].weight.dtype)).data
+
+
+def _step(optimizer, loss):
+    """zero_grad, backward, step; the loss as a float."""
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def _as_list(sizes):
+    return [sizes] if isinstance(sizes, (int, np.integer)) else list(sizes)

@@ -1,0 +1,155 @@
+"""The linear autoencoder and PCA, the closed form it learns.
+
+z = W1 x + b1,  x̂ = W2 z + b2,  L = ½ Σ_batch ‖x − x̂‖².  With k < n code units the best x̂ any such
+model can give is PCA's rank-k reconstruction (Eckart–Young), so gradient descent on L can reach
+``pca(X, k).optimal_error`` but never go below it, and W2's columns end up spanning the top-k
+principal subspace (``subspace_alignment``), though not necessarily along the principal axes.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import nn
+from ..autodiff import Tensor, no_grad
+from ..nn import functional as F
+
+REDUCTIONS = ("sum", "mean")
+
+
+class LinearAutoencoder(nn.Module):
+    """z = W1 x + b1 (``encoder``: Linear(n_in, n_latent)),  x̂ = W2 z + b2 (``decoder``: Linear(n_latent, n_in)).
+
+    No activations: a linear map into the code and back. x is (batch, n_in) or (n_in,).
+    """
+
+    def __init__(self, n_in, n_latent, bias=True, rng=None, dtype=np.float32):
+        super().__init__()
+        rng = np.random.default_rng() if rng is None else rng
+        self.encoder = nn.Linear(n_in, n_latent, bias=bias, rng=rng, dtype=dtype)
+        self.decoder = nn.Linear(n_latent, n_in, bias=bias, rng=rng, dtype=dtype)
+
+    def encode(self, x):
+        """z = W1 x + b1;  (batch, n_in) -> (batch, n_latent)."""
+        return self.encoder(x)
+
+    def decode(self, z):
+        """x̂ = W2 z + b2;  (batch, n_latent) -> (batch, n_in)."""
+        return self.decoder(z)
+
+    def forward(self, x):
+        return self.decode(self.encode(x))
+
+    def loss(self, x, reduction="sum"):
+        """L = ½ Σ_batch ‖x − x̂‖² ('sum', the formulas' and ``pca``'s ``optimal_error``'s convention),
+        or L / batch ('mean': per sample, what ``fit`` expects and what keeps the step size batch-independent)."""
+        _check_reduction("LinearAutoencoder.loss", reduction)
+        total = 0.5 * F.mse_loss(self(x), x, reduction="sum")
+        return total if reduction == "sum" else total / _batch_size(x)
+
+    def closed_form_grads(self, x, reduction="sum"):
+        """The gradients of ``loss(x, reduction)`` from the formulas, as NumPy arrays keyed like ``named_parameters()``.
+
+        One sample (columns): e = x̂ − x,  ∂L/∂W2 = e zᵀ,  ∂L/∂b2 = e,  ∂L/∂W1 = (W2ᵀ e) xᵀ,  ∂L/∂b1 = W2ᵀ e.
+        For a batch of rows X (B, n_in), codes Z (B, n_latent) and errors E = X̂ − X, summed over the samples:
+        dW2 = Eᵀ Z,  db2 = Σ E,  dW1 = (E W2)ᵀ X,  db1 = Σ E W2.
+        """
+        _check_reduction("LinearAutoencoder.closed_form_grads", reduction)
+        X = np.atleast_2d(np.asarray(_array(x), dtype=self.decoder.weight.dtype))
+        with no_grad():
+            Z = self.encode(X).data
+            E = self.decode(Z).data - X               # row i is eᵢᵀ = (x̂ᵢ − xᵢ)ᵀ
+        W2 = self.decoder.weight.data
+        back = E @ W2                                 # row i is (W2ᵀ eᵢ)ᵀ, the error sent back to the code
+        # Σᵢ eᵢ zᵢᵀ = Eᵀ Z is already (out, in) = (n_in, n_latent), the shape of decoder.weight: the
+        # column formulas land on Linear's (out, in) weights with no transposes.
+        grads = {"encoder.weight": back.T @ X, "encoder.bias": back.sum(axis=0),
+                 "decoder.weight": E.T @ Z, "decoder.bias": E.sum(axis=0)}
+        scale = 1.0 if reduction == "sum" else 1.0 / len(X)
+        return {name: scale * grads[name] for name, _ in self.named_parameters()}
+
+
+@dataclass(frozen=True, repr=False)
+class PCAResult:
+    """What ``pca(X, k)`` found. ``components`` (k, n) are orthonormal rows, ``mean`` (n,);
+    ``explained_variance`` (r,) are all r = min(n_samples, n) eigenvalues of the biased covariance
+    Xcᵀ Xc / n_samples, largest first, and ``explained_variance_ratio`` their shares (summing to 1);
+    ``optimal_error`` = ½ Σ ‖x − x̂‖² of ``reconstruct`` over the X it was fitted on.
+    """
+    components: np.ndarray
+    mean: np.ndarray
+    explained_variance: np.ndarray
+    explained_variance_ratio: np.ndarray
+    optimal_error: float
+
+    def transform(self, X):
+        """The code: z = C (x − μ);  X (batch, n) -> (batch, k)."""
+        return (np.asarray(X, dtype=np.float64) - self.mean) @ self.components.T
+
+    def reconstruct(self, X):
+        """x̂ = μ + Cᵀ C (x − μ), the projection onto the principal subspace;  X (batch, n) -> (batch, n)."""
+        return self.mean + self.transform(X) @ self.components
+
+    def __repr__(self):
+        k, n = self.components.shape
+        kept = self.explained_variance_ratio[:k].sum()
+        return f"PCAResult(k={k}, n_features={n}, variance kept={kept:.1%}, optimal_error={self.optimal_error:.6g})"
+
+
+def pca(X, k):
+    """PCA of X (n_samples, n) by the SVD of the centred data Xc = U S Vᵀ, in float64.
+
+    components = the first k rows of Vᵀ; eigenvalues of the biased covariance = S² / n_samples.
+    optimal_error = ½ Σ_{i>k} sᵢ² = ½ · n_samples · Σ of the discarded eigenvalues: the smallest
+    ½ Σ ‖x − x̂‖² over every rank-k affine reconstruction, directly comparable to ``LinearAutoencoder.loss(X)``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"pca: X must be (n_samples, n_features), got shape {X.shape}; reshape it, e.g. "
+                         "X.reshape(len(X), -1).")
+    rank_max = min(X.shape)
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= rank_max:
+        raise ValueError(f"pca: k must be an integer in [1, {rank_max}] for X of shape {X.shape} "
+                         f"(at most min(n_samples, n_features) components exist), got {k!r}.")
+    mean = X.mean(axis=0)
+    _, s, Vt = np.linalg.svd(X - mean, full_matrices=False)
+    squared = s ** 2
+    if squared.sum() == 0:
+        raise ValueError(f"pca: X (shape {X.shape}) has zero variance: every row is the same, so there are no "
+                         "principal directions.")
+    return PCAResult(components=Vt[:k], mean=mean, explained_variance=squared / len(X),
+                     explained_variance_ratio=squared / squared.sum(), optimal_error=0.5 * float(squared[k:].sum()))
+
+
+def subspace_alignment(W, components):
+    """Cosines of the principal angles between span(W's columns) and span(components' rows), largest first.
+
+    W (n, k), e.g. a trained ``decoder.weight``; components (k', n), e.g. ``pca(X, k).components``.
+    Returns min(k, k') values in [0, 1]: all 1 means the same subspace, a 0 a direction orthogonal to the other.
+    Computed as the singular values of Q_Wᵀ Q_C for orthonormal bases Q_W, Q_C of the two spans.
+    """
+    W, C = np.asarray(W, dtype=np.float64), np.asarray(components, dtype=np.float64)
+    if W.ndim != 2 or C.ndim != 2 or W.shape[0] != C.shape[1]:
+        raise ValueError(f"subspace_alignment: W must be (n, k) with basis vectors as columns and components "
+                         f"(k', n) with basis vectors as rows, got W {W.shape} and components {C.shape}. For a "
+                         "LinearAutoencoder pass model.decoder.weight.data and pca(X, k).components.")
+    if not (np.isfinite(W).all() and np.isfinite(C).all()):
+        raise ValueError("subspace_alignment: W or components hold NaN/Inf (did training diverge? try a lower "
+                         "learning rate).")
+    basis_w, _ = np.linalg.qr(W)
+    basis_c, _ = np.linalg.qr(C.T)
+    return np.clip(np.linalg.svd(basis_w.T @ basis_c, compute_uv=False), 0.0, 1.0)
+
+
+def _check_reduction(caller, reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{caller}: reduction must be 'sum' (½ Σ_batch ‖x − x̂‖²) or 'mean' (that / batch size), "
+                         f"got {reduction!r}.")
+
+
+def _array(x):
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _batch_size(x):
+    """B for x (B, n); 1 for a single sample x (n,)."""
+    return 1 if _array(x).ndim == 1 else len(x)
