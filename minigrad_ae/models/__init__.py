@@ -8,9 +8,12 @@ from .adversarial import AdversarialAutoencoder, gaussian_prior, mixture_of_gaus
 from .anomaly import anomaly_scores, auc, roc_curve, threshold_from_scores
 from .asymmetric import AsymmetricAutoencoder
 from .autoencoder import Autoencoder, shrink_sizes
+from .contractive import ContractiveAutoencoder
+from .denoising import DenoisingAutoencoder
 from .linear import LinearAutoencoder, PCAResult, pca, subspace_alignment
+from .sparse import SparseAutoencoder
 from .stacked import StackedAutoencoder
 
-__all__ = ["AdversarialAutoencoder", "AsymmetricAutoencoder", "Autoencoder", "LinearAutoencoder", "PCAResult",
-           "StackedAutoencoder", "anomaly_scores", "auc", "gaussian_prior", "mixture_of_gaussians_prior", "pca",
+__all__ = ["AdversarialAutoencoder", "AsymmetricAutoencoder", "Autoencoder", "ContractiveAutoencoder",
+           "DenoisingAutoencoder", "LinearAutoencoder", "PCAResult", "SparseAutoencoder", "StackedAutoencoder", "anomaly_scores", "auc", "gaussian_prior", "mixture_of_gaussians_prior", "pca",
            "roc_curve", "shrink_sizes", "subspace_alignment", "threshold_from_scores"]

@@ -47,17 +47,18 @@ class Autoencoder(nn.Module):
                  decoder_sizes=None, rng=None, dtype=np.float32):
         super().__init__()
         rng = np.random.default_rng() if rng is None else rng
-        sizes = _check_sizes("Autoencoder", sizes)
-        decoder_sizes = sizes[::-1] if decoder_sizes is None else _check_sizes("Autoencoder decoder_sizes",
+        name = type(self).__name__  # errors name the subclass the student built (e.g. DenoisingAutoencoder)
+        sizes = _check_sizes(name, sizes)
+        decoder_sizes = sizes[::-1] if decoder_sizes is None else _check_sizes(f"{name} decoder_sizes",
                                                                                decoder_sizes)
         if (decoder_sizes[0], decoder_sizes[-1]) != (sizes[-1], sizes[0]):
-            raise ValueError(f"Autoencoder: decoder_sizes {decoder_sizes} must run from the code size "
+            raise ValueError(f"{name}: decoder_sizes {decoder_sizes} must run from the code size "
                              f"{sizes[-1]} back to the input size {sizes[0]}, to chain onto the encoder {sizes}; "
                              f"e.g. decoder_sizes=[{sizes[-1]}, ..., {sizes[0]}].")
         if activation not in ACTIVATIONS:
-            raise ValueError(f"Autoencoder: unknown activation {activation!r}; use one of {list(ACTIVATIONS)}.")
+            raise ValueError(f"{name}: unknown activation {activation!r}; use one of {list(ACTIVATIONS)}.")
         if out_activation not in OUT_ACTIVATIONS:
-            raise ValueError(f"Autoencoder: unknown out_activation {out_activation!r}; use 'sigmoid' (data in "
+            raise ValueError(f"{name}: unknown out_activation {out_activation!r}; use 'sigmoid' (data in "
                              "[0, 1]), 'tanh' (data in [-1, 1]) or None (unbounded data).")
         self.sizes, self.decoder_sizes = sizes, decoder_sizes
         self.activation, self.out_activation_name, self.negative_slope = activation, out_activation, negative_slope
@@ -95,18 +96,20 @@ class Autoencoder(nn.Module):
     def forward(self, x):
         return self.decode(self.encode(x))
 
-    def loss(self, x, kind="mse"):
-        """Mean over all elements of (x − x̂)² ('mse') or of −[x log x̂ + (1 − x) log(1 − x̂)] ('bce', x in [0, 1])."""
+    def loss(self, x, kind="mse", target=None):
+        """Mean over all elements of (t − x̂)² ('mse') or of −[t log x̂ + (1 − t) log(1 − x̂)] ('bce', t in [0, 1]),
+        where x̂ reconstructs x and the target t is x itself unless given (a denoising AE passes the clean x)."""
+        target = x if target is None else target
         if kind not in LOSSES:
-            raise ValueError(f"Autoencoder.loss: kind must be 'mse' or 'bce', got {kind!r}.")
+            raise ValueError(f"{type(self).__name__}.loss: kind must be 'mse' or 'bce', got {kind!r}.")
         if kind == "mse":
-            return F.mse_loss(self(x), x)
+            return F.mse_loss(self(x), target)
         if self.out_activation_name != "sigmoid":
-            raise ValueError(f"Autoencoder.loss: kind='bce' needs out_activation='sigmoid' (x̂ must be a "
+            raise ValueError(f"{type(self).__name__}.loss: kind='bce' needs out_activation='sigmoid' (x̂ must be a "
                              f"probability), but this model has out_activation={self.out_activation_name!r}. "
                              "Use kind='mse', or build the model with out_activation='sigmoid'.")
         # BCE of σ(logits) computed from the logits: log σ would round to log 0 = −inf for saturated units
-        return F.binary_cross_entropy_with_logits(self.decoder(self.encode(x)), x)
+        return F.binary_cross_entropy_with_logits(self.decoder(self.encode(x)), target)
 
     def reconstruction_error(self, X):
         """Per-sample mean squared error ‖x − x̂‖² / n_in as a NumPy array (batch,), without building a graph."""

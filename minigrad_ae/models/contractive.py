@@ -1,0 +1,103 @@
+"""The contractive autoencoder (Rifai et al., 2011): a sigmoid code made insensitive to small input changes.
+
+h = σ(W1 x + b1),  x̂ = f(W2 h + b2),  and over a batch of m samples
+
+    J = (1/2m) Σₙ ‖xₙ − x̂ₙ‖²  +  λ (1/m) Σₙ ‖∂h/∂x (xₙ)‖²_F,
+
+where the Frobenius norm of the encoder's Jacobian has the closed form Σⱼ (hⱼ(1 − hⱼ))² Σᵢ W1ⱼᵢ²
+(``contractive_penalty``). Reconstruction pulls the code to follow the data; the penalty lets it follow
+only the directions the data actually vary along.
+"""
+import numpy as np
+
+from .. import nn
+from ..autodiff import Tensor, no_grad, tensor
+from ..nn import functional as F
+from ..nn.penalties import contractive_penalty
+
+OUT_ACTIVATIONS = ("sigmoid", None)
+
+
+class ContractiveAutoencoder(nn.Module):
+    """h = σ(W1 x + b1) (``encoder``: Linear(n_in, n_hidden)),  x̂ = f(W2 h + b2) (``decoder``: Linear(n_hidden, n_in)).
+
+    ``lam`` is λ, the weight of the contractive penalty (0 gives a plain sigmoid autoencoder, for comparison);
+    f is σ (out_activation='sigmoid', data in [0, 1]) or the identity (None). x is (batch, n_in).
+    """
+
+    def __init__(self, n_in, n_hidden, lam=0.1, out_activation="sigmoid", rng=None, dtype=np.float32):
+        super().__init__()
+        if np.ndim(lam) != 0 or not lam >= 0:
+            raise ValueError(f"ContractiveAutoencoder: lam is the weight of the contractive penalty and must be a "
+                             f"number >= 0, got {lam!r}; typical values are 0.01 to 1.")
+        if out_activation not in OUT_ACTIVATIONS:
+            raise ValueError(f"ContractiveAutoencoder: out_activation must be 'sigmoid' (data in [0, 1]) or None "
+                             f"(identity), got {out_activation!r}.")
+        rng = np.random.default_rng() if rng is None else rng
+        self.lam, self.out_activation = lam, out_activation
+        self.encoder = nn.Linear(n_in, n_hidden, rng=rng, dtype=dtype)
+        self.decoder = nn.Linear(n_hidden, n_in, rng=rng, dtype=dtype)
+
+    def encode(self, x):
+        """h = σ(W1 x + b1);  (batch, n_in) -> (batch, n_hidden)."""
+        return F.sigmoid(self.encoder(x))
+
+    def decode(self, h):
+        """x̂ = f(W2 h + b2);  (batch, n_hidden) -> (batch, n_in)."""
+        z = self.decoder(h)
+        return F.sigmoid(z) if self.out_activation == "sigmoid" else z
+
+    def forward(self, x):
+        return self.decode(self.encode(x))
+
+    def loss(self, x):
+        """J above: (1/2m) Σₙ ‖xₙ − x̂ₙ‖² + λ · mean over the batch of ‖∂h/∂x‖²_F, a scalar Tensor."""
+        x = self._batch(x, "loss")
+        h = self.encode(x)
+        reconstruction = 0.5 * F.mse_loss(self.decode(h), x, reduction="sum") / len(x)
+        return reconstruction + self.lam * contractive_penalty(h, self.encoder.weight, reduction="mean")
+
+    def jacobian(self, x):
+        """The encoder's Jacobian ∂h/∂x at one sample x (n_in,), as a NumPy array (n_hidden, n_in).
+
+        Built by autodiff, one backward pass per hidden unit j: the upstream gradient eⱼ (one-hot) makes
+        x.grad = eⱼᵀ ∂h/∂x, which is row j. No closed form is used, so it can check ``contractive_penalty``.
+        """
+        x = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=self.encoder.weight.dtype)
+        if x.shape != (self.encoder.in_features,):
+            raise ValueError(f"ContractiveAutoencoder.jacobian: x must be one sample of shape "
+                             f"({self.encoder.in_features},), got shape {x.shape}; for a batch, call it row by row.")
+        x = tensor(x, requires_grad=True)
+        # detached parameters: the Jacobian is w.r.t. x only, and the model's .grad must stay untouched
+        h = F.sigmoid(F.linear(x, self.encoder.weight.detach(), self.encoder.bias.detach()))
+        rows = []
+        for unit in np.eye(h.shape[0], dtype=h.dtype):
+            x.grad = None
+            h.backward(unit, retain_graph=True)
+            rows.append(x.grad)
+        return np.stack(rows)
+
+    def code_sensitivity(self, X, eps=1e-3, rng=None):
+        """Mean over the rows x of X of ‖h(x + δ) − h(x)‖ / ‖δ‖, with δ a random direction of length ``eps``.
+
+        For small eps this is ‖J(x) u‖ for a random unit vector u: how much the code moves per unit of input change.
+        """
+        X = self._batch(X, "code_sensitivity")
+        rng = np.random.default_rng() if rng is None else rng
+        directions = rng.standard_normal(X.shape)
+        delta = (eps * directions / np.linalg.norm(directions, axis=1, keepdims=True)).astype(X.dtype)
+        with no_grad():
+            moved = self.encode(X + delta).data - self.encode(X).data
+        return float(np.mean(np.linalg.norm(moved, axis=1) / np.linalg.norm(delta, axis=1)))
+
+    def _batch(self, x, method):
+        """x as an array of the parameters' dtype, checked to be (batch, n_in)."""
+        X = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=self.encoder.weight.dtype)
+        n_in = self.encoder.in_features
+        if X.ndim != 2 or X.shape[1] != n_in:
+            raise ValueError(f"ContractiveAutoencoder.{method}: x must be a batch of shape (batch, {n_in}), got "
+                             f"shape {X.shape}. For one sample use x.reshape(1, -1).")
+        return X
+
+    def extra_repr(self):
+        return f"lam={self.lam}, out_activation={self.out_activation!r}"

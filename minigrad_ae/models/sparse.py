@@ -1,0 +1,142 @@
+"""The sparse autoencoder of Ng's UFLDL notes: a sigmoid code whose units are pushed to be mostly off.
+
+Notation (one sample, columns):  a¹ = x,  z² = W1 a¹ + b1,  a² = σ(z²) (the code),  z³ = W2 a² + b2,
+a³ = x̂ = f(z³) with f = σ or the identity. Over a batch of m samples the loss is
+
+    J = (1/2m) Σₙ ‖xₙ − x̂ₙ‖²  +  β Σⱼ KL(ρ ‖ ρ̂ⱼ)  +  (λ/2)(‖W1‖² + ‖W2‖²),     ρ̂ⱼ = (1/m) Σₙ a²ₙⱼ,
+
+or, with penalty='l1', l1_weight · (1/m) Σₙ Σⱼ |a²ₙⱼ| in place of the KL term. Biases are not decayed.
+"""
+import numpy as np
+
+from .. import nn
+from ..autodiff import Tensor, no_grad
+from ..nn import functional as F
+
+PENALTIES = ("kl", "l1")
+OUT_ACTIVATIONS = ("sigmoid", None)
+
+
+class SparseAutoencoder(nn.Module):
+    """a² = σ(W1 x + b1) (``encoder``: Linear(n_in, n_hidden)),
+    x̂ = f(W2 a² + b2) (``decoder``: Linear(n_hidden, n_in)), f = σ (out_activation='sigmoid') or the identity (None).
+
+    ``rho`` is the target mean activation ρ of each hidden unit and ``beta`` the weight β of the KL term;
+    ``l1_weight`` weighs the L1 term instead when penalty='l1'; ``weight_decay`` is λ.
+    x is (batch, n_in): the KL term needs a batch to average over.
+    """
+
+    def __init__(self, n_in, n_hidden, rho=0.05, beta=3.0, penalty="kl", l1_weight=1e-2, weight_decay=0.0,
+                 out_activation="sigmoid", rng=None, dtype=np.float32):
+        super().__init__()
+        _check_settings(rho, beta, penalty, l1_weight, weight_decay, out_activation)
+        rng = np.random.default_rng() if rng is None else rng
+        self.rho, self.beta, self.penalty, self.l1_weight = rho, beta, penalty, l1_weight
+        self.weight_decay, self.out_activation = weight_decay, out_activation
+        self.encoder = nn.Linear(n_in, n_hidden, rng=rng, dtype=dtype)
+        self.decoder = nn.Linear(n_hidden, n_in, rng=rng, dtype=dtype)
+
+    def encode(self, x):
+        """a² = σ(W1 x + b1);  (batch, n_in) -> (batch, n_hidden), every value in (0, 1)."""
+        return F.sigmoid(self.encoder(x))
+
+    def decode(self, h):
+        """x̂ = f(W2 h + b2);  (batch, n_hidden) -> (batch, n_in)."""
+        z3 = self.decoder(h)
+        return F.sigmoid(z3) if self.out_activation == "sigmoid" else z3
+
+    def forward(self, x):
+        return self.decode(self.encode(x))
+
+    def loss(self, x):
+        """J above: (1/2m) Σₙ ‖xₙ − x̂ₙ‖² + sparsity penalty + (λ/2) Σ ‖W‖², a scalar Tensor."""
+        x = self._batch(x, "loss")
+        h = self.encode(x)
+        reconstruction = 0.5 * F.mse_loss(self.decode(h), x, reduction="sum") / len(x)
+        return reconstruction + self.sparsity_penalty(h) + self.weight_penalty()
+
+    def sparsity_penalty(self, h):
+        """β Σⱼ KL(ρ ‖ ρ̂ⱼ) with ρ̂ the batch mean of h (batch, n_hidden), or l1_weight · mean over rows of Σⱼ |hⱼ|."""
+        if self.penalty == "kl":
+            return self.beta * F.kl_sparsity(h.mean(axis=0), self.rho)
+        return self.l1_weight * F.l1_penalty(h, reduction="mean")
+
+    def weight_penalty(self):
+        """(λ/2)(‖W1‖²_F + ‖W2‖²_F); 0 when λ = 0."""
+        if not self.weight_decay:
+            return 0.0
+        return 0.5 * self.weight_decay * ((self.encoder.weight ** 2).sum() + (self.decoder.weight ** 2).sum())
+
+    def mean_activation(self, X):
+        """ρ̂ⱼ = mean over the rows of X (n, n_in) of a²ⱼ, as a NumPy array (n_hidden,)."""
+        with no_grad():
+            return self.encode(self._batch(X, "mean_activation")).data.mean(axis=0)
+
+    def manual_grads(self, x, misprinted=False):
+        """The gradients of ``loss(x)`` by backpropagation written out by hand, keyed like ``named_parameters()``.
+
+        Per sample n (UFLDL; rows here, so W2ᵀδ³ is the row δ³ W2):
+            δ³ = (a³ − x) ⊙ f′(z³),                          f′(z³) = a³(1 − a³) for σ, 1 for the identity
+            δ² = (W2ᵀ δ³ + β(−ρ/ρ̂ + (1 − ρ)/(1 − ρ̂))) ⊙ a²(1 − a²)     (L1: l1_weight · sign(a²) instead)
+        then averaged over the batch:  ∂W2 = (1/m) Σₙ δ³ a²ᵀ + λW2,  ∂b2 = (1/m) Σₙ δ³,
+                                        ∂W1 = (1/m) Σₙ δ² xᵀ + λW1,   ∂b1 = (1/m) Σₙ δ².
+        The sparsity term appears unscaled in δ² because ρ̂ is itself a batch mean: ∂J/∂a²ₙⱼ gets
+        β/m · (−ρ/ρ̂ⱼ + (1 − ρ)/(1 − ρ̂ⱼ)) from the KL term, and the 1/m is the one applied when averaging.
+
+        ``misprinted=True`` gives the WRONG form copied from many write-ups, with the sparsity term added
+        *outside* the sigmoid's derivative: δ² = (W2ᵀ δ³) ⊙ a²(1 − a²) + β(…). It is kept only so the lesson
+        can show it failing the gradient check; never train with it.
+        """
+        X = self._batch(x, "manual_grads")
+        W1, W2 = self.encoder.weight.data, self.decoder.weight.data
+        with no_grad():
+            a2 = self.encode(X).data
+            a3 = self.decode(a2).data
+        delta3 = (a3 - X) * (a3 * (1 - a3) if self.out_activation == "sigmoid" else 1)
+        sparsity = self._sparsity_delta(a2)
+        sigmoid_slope = a2 * (1 - a2)
+        if misprinted:
+            delta2 = (delta3 @ W2) * sigmoid_slope + sparsity
+        else:
+            delta2 = (delta3 @ W2 + sparsity) * sigmoid_slope
+        m, lam = len(X), self.weight_decay
+        grads = {"encoder.weight": delta2.T @ X / m + lam * W1, "encoder.bias": delta2.mean(axis=0),
+                 "decoder.weight": delta3.T @ a2 / m + lam * W2, "decoder.bias": delta3.mean(axis=0)}
+        return {name: grads[name] for name, _ in self.named_parameters()}
+
+    def _sparsity_delta(self, a2):
+        """m · ∂(sparsity penalty)/∂a²ₙ: β(−ρ/ρ̂ + (1 − ρ)/(1 − ρ̂)) (the same for every row),
+        or l1_weight · sign(a²)."""
+        if self.penalty == "kl":
+            rho, rho_hat = self.rho, a2.mean(axis=0)
+            return self.beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
+        return self.l1_weight * np.sign(a2)
+
+    def _batch(self, x, method):
+        """x as an array of the parameters' dtype, checked to be (batch, n_in)."""
+        X = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=self.encoder.weight.dtype)
+        n_in = self.encoder.in_features
+        if X.ndim != 2 or X.shape[1] != n_in:
+            raise ValueError(f"SparseAutoencoder.{method}: x must be a batch of shape (batch, {n_in}), got shape "
+                             f"{X.shape}; ρ̂ is a mean over the batch. For one sample use x.reshape(1, -1).")
+        return X
+
+    def extra_repr(self):
+        sparsity = f"rho={self.rho}, beta={self.beta}" if self.penalty == "kl" else f"l1_weight={self.l1_weight}"
+        return f"{sparsity}, weight_decay={self.weight_decay}, out_activation={self.out_activation!r}"
+
+
+def _check_settings(rho, beta, penalty, l1_weight, weight_decay, out_activation):
+    if np.ndim(rho) != 0 or not 0 < rho < 1:
+        raise ValueError(f"SparseAutoencoder: rho is the target mean activation of a sigmoid unit and must lie "
+                         f"strictly inside (0, 1) (KL(ρ ‖ ρ̂) needs log ρ and log(1 − ρ)), got {rho!r}; "
+                         "a typical value is 0.05.")
+    if penalty not in PENALTIES:
+        raise ValueError(f"SparseAutoencoder: penalty must be 'kl' (β Σ KL(ρ ‖ ρ̂ⱼ)) or 'l1' (l1_weight · Σ |a²ⱼ|), "
+                         f"got {penalty!r}.")
+    if out_activation not in OUT_ACTIVATIONS:
+        raise ValueError(f"SparseAutoencoder: out_activation must be 'sigmoid' (data in [0, 1]) or None (identity), "
+                         f"got {out_activation!r}.")
+    for name, value in (("beta", beta), ("l1_weight", l1_weight), ("weight_decay", weight_decay)):
+        if np.ndim(value) != 0 or not value >= 0:
+            raise ValueError(f"SparseAutoencoder: {name} is a penalty weight and must be a number >= 0, got {value!r}.")
