@@ -13,7 +13,7 @@ import importlib
 from .autodiff import (Context, Function, GradcheckError, GradcheckReport, ShapeError, Tensor, concatenate,
                        detect_anomaly, enable_grad, gradcheck, no_grad, numerical_grad, ones, randn,
                        relative_error, stack, tensor, unbroadcast, where, zeros)
-from . import data, nn, optim
+from . import data, models, nn, optim
 from .io import Checkpoint, CheckpointError, load, save
 from .train import History, evaluate, fit
 

@@ -7,13 +7,16 @@ loss, so ``mg.fit(model, lambda m, xb: m.loss(xb), ...)`` trains it).
 from .adversarial import AdversarialAutoencoder, gaussian_prior, mixture_of_gaussians_prior
 from .anomaly import anomaly_scores, auc, roc_curve, threshold_from_scores
 from .asymmetric import AsymmetricAutoencoder
-from .autoencoder import Autoencoder, shrink_sizes
+from .autoencoder import Autoencoder, mlp, shrink_sizes
 from .contractive import ContractiveAutoencoder
 from .denoising import DenoisingAutoencoder
 from .linear import LinearAutoencoder, PCAResult, pca, subspace_alignment
 from .sparse import SparseAutoencoder
 from .stacked import StackedAutoencoder
+from .vae import VAE, kl_grads, reparam_grads
+from .vqvae import VQVAE
 
 __all__ = ["AdversarialAutoencoder", "AsymmetricAutoencoder", "Autoencoder", "ContractiveAutoencoder",
-           "DenoisingAutoencoder", "LinearAutoencoder", "PCAResult", "SparseAutoencoder", "StackedAutoencoder", "anomaly_scores", "auc", "gaussian_prior", "mixture_of_gaussians_prior", "pca",
-           "roc_curve", "shrink_sizes", "subspace_alignment", "threshold_from_scores"]
+           "DenoisingAutoencoder", "LinearAutoencoder", "PCAResult", "SparseAutoencoder", "StackedAutoencoder", "VAE", "VQVAE", "anomaly_scores", "auc", "gaussian_prior", "kl_grads",
+           "mixture_of_gaussians_prior", "mlp", "pca", "reparam_grads", "roc_curve", "shrink_sizes",
+           "subspace_alignment", "threshold_from_scores"]

@@ -17,7 +17,7 @@ from ..autodiff import no_grad
 from ..data import batches
 from ..nn import functional as F
 from ..optim import Adam
-from .autoencoder import Autoencoder, _mlp
+from .autoencoder import Autoencoder, mlp
 
 GAN_BETAS = (0.5, 0.999)  # β₁ = 0.5 as in DCGAN: less momentum, less overshoot in the two-player game
 
@@ -62,7 +62,7 @@ class AdversarialAutoencoder(Autoencoder):
         rng = np.random.default_rng() if rng is None else rng
         hidden, disc_hidden = _as_list(hidden), _as_list(disc_hidden)
         super().__init__([n_in, *hidden, n_latent], activation, out_activation, negative_slope, rng=rng, dtype=dtype)
-        self.discriminator = _mlp([n_latent, *disc_hidden, 1], activation, negative_slope, rng, dtype)
+        self.discriminator = mlp([n_latent, *disc_hidden, 1], activation, negative_slope, rng, dtype)
         self.prior = gaussian_prior(n_latent) if prior is None else prior
         self.rng = rng
         shape = np.shape(self.prior(3, np.random.default_rng(0)))  # a throwaway generator: only the shape matters

@@ -63,8 +63,8 @@ class Autoencoder(nn.Module):
         self.sizes, self.decoder_sizes = sizes, decoder_sizes
         self.activation, self.out_activation_name, self.negative_slope = activation, out_activation, negative_slope
         layer = dict(activation=activation, negative_slope=negative_slope, rng=rng, dtype=dtype)
-        self.encoder = _mlp(sizes, **layer)
-        self.decoder = _mlp(decoder_sizes, **layer)
+        self.encoder = mlp(sizes, **layer)
+        self.decoder = mlp(decoder_sizes, **layer)
         self.out_activation = OUT_ACTIVATIONS[out_activation]()
 
     @property
@@ -123,16 +123,24 @@ class Autoencoder(nn.Module):
                 f"out_activation={self.out_activation_name!r}")
 
 
-def _mlp(sizes, activation, negative_slope, rng, dtype):
-    """Linear layers for consecutive sizes, the activation between them (none after the last)."""
+def mlp(sizes, activation="leaky_relu", negative_slope=0.1, rng=None, dtype=np.float32, final_activation=False):
+    """Linear layers sizes[0] → … → sizes[-1] with the activation between them (and after the last if asked).
+
+    Weights Kaiming-normal for that activation (std = √(2/((1 + a²)·fan_in)) for LeakyReLU(a)), biases zero.
+    """
+    def activation_layer():
+        return nn.LeakyReLU(negative_slope) if activation == "leaky_relu" else ACTIVATIONS[activation]()
+
     layers = []
     for n_from, n_to in zip(sizes[:-1], sizes[1:]):
+        if layers:
+            layers.append(activation_layer())
         linear = nn.Linear(n_from, n_to, rng=rng, dtype=dtype)
         nn.init.kaiming_normal_(linear.weight, a=negative_slope, nonlinearity=activation, rng=rng)
         nn.init.zeros_(linear.bias)
-        if layers:
-            layers.append(nn.LeakyReLU(negative_slope) if activation == "leaky_relu" else ACTIVATIONS[activation]())
         layers.append(linear)
+    if final_activation:
+        layers.append(activation_layer())
     return nn.Sequential(*layers)
 
 

@@ -9,7 +9,6 @@ import numpy as np
 
 from .. import data
 from ..autodiff import Tensor
-from ..nn import functional as F
 from .autoencoder import Autoencoder
 
 NOISES = {"gaussian": data.gaussian_noise, "masking": data.masking_noise, "salt_and_pepper": data.salt_and_pepper}
