@@ -114,7 +114,7 @@ def fit(model, loss_fn, X, epochs, batch_size, optimizer, val=None, schedule=Non
         history.lr.append(lr)
         line = f"epoch {epoch}/{epochs}  loss {history.train_loss[-1]:.4g}"
         if X_val is not None:
-            history.val_loss.append(evaluate(model, loss_fn, X_val, y_val, batch_size))
+            history.val_loss.append(evaluate(model, loss_fn, X_val, y_val, max(batch_size, 256)))
             line += f"  val {history.val_loss[-1]:.4g}"
         history.time.append(time.perf_counter() - start)
         bar.finish(f"{line}  lr {history.lr[-1]:.3g}  {history.time[-1]:.3g}s")
