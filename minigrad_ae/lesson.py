@@ -6,8 +6,9 @@ import argparse
 import pathlib
 
 
-def lesson_args(description, data=False, argv=None):
-    """Parse ``--quick``, ``--out DIR``, ``--seed`` (and ``--data`` when ``data``); create the out dir.
+def lesson_args(description, data=False, default_data="digits", argv=None):
+    """Parse ``--quick``, ``--out DIR``, ``--seed`` (and ``--data``, default ``default_data``, when ``data``);
+    create the out dir.
 
     Unknown arguments are ignored, so the same cell also runs inside a notebook kernel.
     """
@@ -17,7 +18,7 @@ def lesson_args(description, data=False, argv=None):
                         help="folder for the figures (default: lessons/out)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the one random generator passed around")
     if data:
-        parser.add_argument("--data", choices=["digits", "mnist-sample", "mnist"], default="digits",
+        parser.add_argument("--data", choices=["digits", "mnist-sample", "mnist"], default=default_data,
                             help="dataset: bundled 8x8 digits, bundled 5k MNIST sample, or full MNIST (download)")
     args, _unknown = parser.parse_known_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
