@@ -165,6 +165,6 @@ def _array(x):
 
 
 def _save(fig, path):
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")  # tight: row titles and legends outside the axes stay in
     plt.close(fig)  # pyplot keeps every open figure alive otherwise
     return path
