@@ -411,7 +411,7 @@ grid_path = mg.viz.image_grid(
                                                        f"MLP AE\n{len(mlp_times)} epochs"],
     title=f"held-out digits and reconstructions after equal time (code size {code_size} for both)")
 curves_path = mg.viz.loss_curves(
-    {f"conv AE train": conv_r["history"].train_loss, "conv AE held-out": conv_r["history"].val_loss,
+    {"conv AE train": conv_r["history"].train_loss, "conv AE held-out": conv_r["history"].val_loss,
      "MLP AE train": mlp_r["history"].train_loss, "MLP AE held-out": mlp_r["history"].val_loss},
     args.out / "16_training_curves.png", title="BCE per pixel: conv AE vs MLP AE (same epochs)")
 print(f"saved {grid_path}, {curves_path}")
