@@ -286,3 +286,19 @@ def test_initialiser_errors():
         init.xavier_uniform_(nn.Parameter(np.zeros(5)))
     with pytest.raises(TypeError, match="expected a Tensor or Parameter.*got ndarray"):
         init.zeros_(np.zeros(3))
+
+
+def test_linear_gradients_are_handed_over_without_copies_but_never_shared():
+    # Affine's backward makes new arrays (fresh_grads), so the engine gives them to the parameters as they are;
+    # a gradient passed through unchanged (by +) must still be copied, so no two tensors share one array
+    layer = nn.Linear(3, 2, rng=np.random.default_rng(0), dtype=np.float64)
+    x = mg.tensor(np.ones((4, 3)), requires_grad=True)
+    y = mg.tensor(np.ones((4, 2)), requires_grad=True)
+    out = layer(x) + y
+    out.backward(np.ones((4, 2)))
+    grads = [layer.weight.grad, layer.bias.grad, x.grad, y.grad, out.grad]
+    assert len({id(g) for g in grads}) == 5 and not np.shares_memory(y.grad, out.grad)
+    np.testing.assert_array_equal(layer.bias.grad, [4.0, 4.0])
+    (layer(x) + y).backward(np.ones((4, 2)))        # a second backward accumulates into the same arrays
+    np.testing.assert_array_equal(layer.bias.grad, [8.0, 8.0])
+    np.testing.assert_array_equal(y.grad, 2.0)

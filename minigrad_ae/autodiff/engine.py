@@ -18,12 +18,14 @@ def topological_order(root):
         if inputs_done:
             order.append(node)
             continue
-        if id(node) in visited:
+        key = id(node)
+        if key in visited:
             continue
-        visited.add(id(node))
+        visited.add(key)
         stack.append((node, True))
-        if node._ctx is not None:
-            for p in node._ctx.parents:
+        ctx = node._ctx
+        if ctx is not None:
+            for p in ctx.parents:
                 if p.requires_grad and id(p) not in visited:
                     stack.append((p, False))
     return order
@@ -52,35 +54,50 @@ def backward(root, grad=None, retain_graph=False):
                              "they must match.")
 
     pending = {id(root): grad}
+    owned = set()  # tensors whose pending gradient is a new array no one else holds (see Function.fresh_grads)
+    anomaly = mode.anomaly_enabled
     for node in reversed(topological_order(root)):
-        g = pending.pop(id(node), None)
+        key = id(node)
+        g = pending.pop(key, None)
         if g is None:
             continue
         ctx = node._ctx
-        if ctx is None:  # a leaf: accumulate (copy first, so no two leaves share one array)
+        if ctx is None:  # a leaf: accumulate (copy first, unless owned, so no two tensors share one array)
             if node.grad is None:
-                node.grad = np.array(g, dtype=node.dtype)
+                node.grad = g if key in owned else np.array(g, dtype=node.data.dtype)
             else:
                 node.grad += g
             continue
         node.grad = g
-        _check_versions(ctx)
+        parents = ctx.parents
+        if ctx.versions != [p._version for p in parents]:
+            _refuse_modified_inputs(ctx)
         input_grads = ctx.fn.backward(ctx, g)
-        if not isinstance(input_grads, tuple):
+        if type(input_grads) is not tuple:
             input_grads = (input_grads,)
-        if len(input_grads) != len(ctx.parents):
+        if len(input_grads) != len(parents):
             raise RuntimeError(f"backward: {ctx.fn.__name__}.backward returned {len(input_grads)} gradients "
-                               f"for {len(ctx.parents)} inputs; return one per input (None for no gradient).")
-        for parent, pg in zip(ctx.parents, input_grads):
+                               f"for {len(parents)} inputs; return one per input (None for no gradient).")
+        fresh = ctx.fn.fresh_grads
+        for parent, pg in zip(parents, input_grads):
             if pg is None or not parent.requires_grad:
                 continue
-            pg = np.asarray(pg)
-            if pg.shape != parent.shape or pg.dtype != parent.dtype:
-                pg = _fit_to_input(pg, parent, ctx)
-            if mode.anomaly_enabled:
-                check_finite(pg, "backward gradient", ctx, ctx.parents)
+            if type(pg) is not np.ndarray:
+                pg = np.asarray(pg)
+            data = parent.data
+            made_here = fresh
+            if pg.shape != data.shape or pg.dtype != data.dtype:
+                pg, made_here = _fit_to_input(pg, parent, ctx), True
+            if anomaly:
+                check_finite(pg, "backward gradient", ctx, parents)
             key = id(parent)
-            pending[key] = pg if key not in pending else pending[key] + pg
+            if key in pending:
+                pending[key] = pending[key] + pg
+                owned.add(key)
+            else:
+                pending[key] = pg
+                if made_here:
+                    owned.add(key)
         if not retain_graph:
             ctx.release()
 
@@ -95,14 +112,11 @@ def _fit_to_input(grad, parent, ctx):
     return grad if grad.dtype == parent.dtype else grad.astype(parent.dtype)
 
 
-def _check_versions(ctx):
+def _refuse_modified_inputs(ctx):
     """Refuse to backpropagate through inputs that were changed in place after the forward pass."""
-    if [p._version for p in ctx.parents] == ctx.versions:
-        return
     for parent, seen in zip(ctx.parents, ctx.versions):
         if parent._version != seen:
             raise RuntimeError(
                 f"backward: an input {parent.shape} of {ctx.fn.__name__} was modified in place after the forward "
                 f"pass (version {seen} -> {parent._version}), e.g. by optimizer.step(); its gradient would be wrong. "
                 "Call loss.backward() before optimizer.step(), or recompute the forward pass.")
-

@@ -43,7 +43,7 @@ class Context:
     ``forward`` may also set any attribute it needs later (``ctx.axis = axis``).
     """
 
-    __slots__ = ("fn", "parents", "needs_input_grad", "versions", "created_at", "_saved", "_released", "__dict__")
+    __slots__ = ("fn", "parents", "needs_input_grad", "versions", "created_at", "_saved", "__dict__")
 
     def __init__(self, fn, parents, needs_input_grad):
         self.fn = fn
@@ -51,8 +51,7 @@ class Context:
         self.needs_input_grad = needs_input_grad  # one bool per input
         self.versions = [p._version for p in parents]
         self.created_at = None                    # "file:line" of user code, in anomaly mode
-        self._saved = ()
-        self._released = False
+        self._saved = ()                          # None once backward has freed them
 
     def save_for_backward(self, *arrays):
         """Keep arrays for backward as read-only views: an accidental in-place write fails loudly."""
@@ -62,13 +61,13 @@ class Context:
         for a in arrays:
             if isinstance(a, np.ndarray):
                 a = a.view()
-                a.flags.writeable = False
+                a.setflags(write=False)
             views.append(a)
         self._saved = tuple(views)
 
     @property
     def saved(self):
-        if self._released:
+        if self._saved is None:
             raise RuntimeError(
                 f"backward: the graph through {self.fn.__name__} was already freed by an earlier backward(). "
                 "Call backward(retain_graph=True) the first time if you need to go backward twice, "
@@ -77,14 +76,16 @@ class Context:
 
     def release(self):
         """Drop the saved arrays after backward (their memory is the graph's largest part)."""
-        self._saved = ()
-        self._released = True
+        self._saved = None
 
 
 class Function:
     """Base class of every op. Call ``SubClass.apply(*inputs, **params)``; never instantiate it."""
 
     hint = ""  # one sentence on how to fix a bad input, appended to shape errors
+    # True when backward returns arrays it has just made and keeps no reference to: the engine may then give
+    # them to leaf tensors as .grad without the defensive copy (a weight's gradient can be megabytes)
+    fresh_grads = False
 
     @staticmethod
     def forward(ctx, *arrays, **params):
@@ -97,9 +98,13 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run forward on the inputs' arrays and, if any input requires grad, record the op."""
-        tensors = _lift(inputs, cls.__name__)
-        needs = tuple(t.requires_grad for t in tensors)
-        record = mode.grad_enabled and any(needs)
+        tensors = inputs
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                tensors = _lift(inputs, cls.__name__)
+                break
+        needs = tuple([t.requires_grad for t in tensors])
+        record = mode.grad_enabled and True in needs
         ctx = Context(cls, tensors if record else (), needs)
         if mode.anomaly_enabled:
             ctx.created_at = _user_frame()
@@ -109,7 +114,8 @@ class Function:
             raise
         except (ValueError, IndexError) as err:
             raise ShapeError(f"{cls.__name__}: {err}. Inputs: {_describe(tensors)}. {cls.hint}").with_traceback(None) from None
-        out = np.asarray(out)
+        if type(out) is not np.ndarray:  # a reduction may return a NumPy scalar
+            out = np.asarray(out)
         if mode.anomaly_enabled:
             check_finite(out, "forward output", ctx, tensors)
         return Tensor._make(out, record, ctx if record else None)
@@ -144,17 +150,23 @@ def _describe(tensors):
     return ", ".join(f"{t.shape} {t.dtype}" for t in tensors)
 
 
+_FLOAT32 = np.dtype(np.float32)
+_SCALARS = (int, float, bool, np.number, np.bool_)
+
+
 def _lift(inputs, op_name):
     """Turn each input into a Tensor. Python/NumPy scalars take the dtype of the first tensor
     (so ``x * 2.0`` stays float32); float arrays keep their dtype; lists are refused."""
-    if all(isinstance(x, Tensor) for x in inputs):
-        return inputs
-    like = next((x.dtype for x in inputs if isinstance(x, Tensor)), np.dtype(np.float32))
+    like = _FLOAT32
+    for x in inputs:
+        if isinstance(x, Tensor):
+            like = x.data.dtype
+            break
     tensors = []
     for x in inputs:
         if isinstance(x, Tensor):
             tensors.append(x)
-        elif isinstance(x, (int, float, bool, np.number, np.bool_)):
+        elif isinstance(x, _SCALARS):
             tensors.append(Tensor._make(np.asarray(x, dtype=like), False, None))
         elif isinstance(x, np.ndarray):
             arr = x if np.issubdtype(x.dtype, np.floating) else x.astype(like)

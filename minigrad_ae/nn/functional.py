@@ -1,17 +1,20 @@
 """Stateless building blocks: ``from minigrad_ae.nn import functional as F``.
 
-The layers in ``layers.py`` call these; the losses live in ``losses.py`` and are re-exported here.
-Shapes: x is (batch, features) or a single sample (features,).
+The layers in ``layers.py`` call these; the losses live in ``losses.py`` and the convolutions in ``conv.py``,
+and are re-exported here. Shapes: x is (batch, features) or a single sample (features,); images (N, C, H, W).
 """
 import numpy as np
 
 from ..autodiff import Function, ShapeError, Tensor, ops
+from .conv import conv2d, conv_transpose2d
 from .losses import (_as_tensor, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, gaussian_kl,
                      kl_sparsity, l1_penalty, log_softmax, mse_loss, softmax)
+from .penalties import contractive_penalty
+from .quantize import vector_quantize
 
-__all__ = ["batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
-           "gaussian_kl", "kl_sparsity", "l1_penalty", "leaky_relu", "linear", "log_softmax", "mse_loss", "relu",
-           "reparameterize", "sigmoid", "softmax", "tanh"]
+__all__ = ["batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "contractive_penalty", "conv2d",
+           "conv_transpose2d", "cross_entropy", "dropout", "gaussian_kl", "kl_sparsity", "l1_penalty", "leaky_relu", "linear",
+           "log_softmax", "mse_loss", "relu", "reparameterize", "sigmoid", "softmax", "tanh", "vector_quantize"]
 
 
 # ---------------------------------------------------------------- affine map
@@ -36,22 +39,33 @@ def linear(x, weight, bias=None):
 class Affine(Function):
     """y = x Wᵀ + b;  ∂L/∂x = g W,  ∂L/∂W = gᵀ x (summed over the batch),  ∂L/∂b = Σ_batch g.
 
-    Leading axes of x are batch axes; ∂L/∂b is returned as g and the engine's un-broadcast sums it.
+    Leading axes of x are batch axes. All three products, and the batch sum (a product with a vector
+    of ones), run on BLAS.
     """
+    fresh_grads = True
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
         y = x @ weight.T
-        return y if bias is None else y + bias
+        if bias is None:
+            return y
+        if bias.dtype != y.dtype:
+            return y + bias  # mixed precision: let NumPy promote
+        y += bias            # y is fresh from the product: adding in place saves a pass and an allocation
+        return y
 
     @staticmethod
     def backward(ctx, g):
         x, weight = ctx.saved
         need = ctx.needs_input_grad  # (x, W) or (x, W, b)
+        rows = g.reshape(-1, g.shape[-1])
         gx = g @ weight if need[0] else None
-        gw = g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if need[1] else None
-        return (gx, gw) if len(need) == 2 else (gx, gw, g if need[2] else None)
+        gw = rows.T @ x.reshape(-1, x.shape[-1]) if need[1] else None
+        if len(need) == 2:
+            return gx, gw
+        gb = np.ones(len(rows), dtype=g.dtype) @ rows if need[2] else None
+        return gx, gw, gb
 
 
 # ---------------------------------------------------------------- activations (ops from autodiff)
@@ -124,6 +138,7 @@ def batch_norm(x, running_mean, running_var, weight, bias, training=False, momen
 class BatchNorm(Function):
     """Training batch norm, sums over the m rows: x̂ = (x − μ)/√(σ² + ε), y = γ x̂ + β;
     ∂L/∂x = γ/(m√(σ² + ε)) · (m·g − Σg − x̂·Σ(g ⊙ x̂)),  ∂L/∂γ = Σ g ⊙ x̂,  ∂L/∂β = Σ g."""
+    fresh_grads = True
 
     @staticmethod
     def forward(ctx, x, gamma, beta, eps, momentum, running_mean, running_var):

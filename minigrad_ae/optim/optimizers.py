@@ -1,26 +1,18 @@
 """SGD (momentum, Nesterov, weight decay), Adam and RMSprop, with PyTorch's names and update rules.
 
-Each rule is a module-level function of arrays and scalars that updates ``param`` and its state arrays
-in place (``sgd_update``, ``adam_update``, ``rmsprop_update``); the classes only keep the state and call
-it. So a faster kernel with the same signature can replace a rule without touching the classes.
+Each rule is a function of arrays and scalars that updates ``param`` and its state arrays in place
+(``sgd_update``, ``adam_update``, ``rmsprop_update``); the classes only keep the state and call it.
+The rules are kernels: read their formulas in ``minigrad_ae/kernels/optim.py`` (``sgd_update_ref`` ...,
+plain NumPy), beside the compiled loops that run them (one pass over memory instead of 5-10).
 ``grad`` is never written to: it belongs to the parameter, and a student may want to inspect it after the step.
 """
 import numpy as np
 
+from ..kernels import adam_update, rmsprop_update, sgd_update
 from .base import Optimizer, check_number
 
 
 # ----------------------------------------------------------------------------- SGD
-def sgd_update(param, grad, v, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
-    """g ← g + λθ;  v ← μv + g;  g ← g + μv (Nesterov) or v;  θ ← θ − lr·g.   (``v`` is None when μ = 0.)"""
-    g = grad + weight_decay * param if weight_decay else grad
-    if momentum:
-        v *= momentum
-        v += g
-        g = g + momentum * v if nesterov else v
-    param -= lr * g
-
-
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with (Nesterov) momentum μ and L2 weight decay λ, as PyTorch."""
 
@@ -48,22 +40,6 @@ class SGD(Optimizer):
 
 
 # ----------------------------------------------------------------------------- Adam
-def adam_update(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay=0.0):
-    """m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  θ ← θ − lr·m̂/(√v̂ + ε),  m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
-
-    ``step`` is t, counted from 1. Weight decay λ is L2 added to the gradient, g ← g + λθ (torch.optim.Adam).
-    """
-    g = grad + weight_decay * param if weight_decay else grad
-    m *= beta1
-    m += (1 - beta1) * g
-    v *= beta2
-    v += (1 - beta2) * np.square(g)
-    # m and v start at 0, so early on they are biased towards 0; dividing by 1−βᵗ undoes exactly that bias
-    m_hat = m / (1 - beta1 ** step)
-    v_hat = v / (1 - beta2 ** step)
-    param -= lr * m_hat / (np.sqrt(v_hat) + eps)
-
-
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015): a step of about lr per coordinate, in the direction of the averaged gradient."""
 
@@ -101,22 +77,6 @@ class Adam(Optimizer):
 
 
 # ----------------------------------------------------------------------------- RMSprop
-def rmsprop_update(param, grad, s, v, lr, alpha, eps, momentum=0.0, weight_decay=0.0):
-    """s ← αs + (1−α)g²;  θ ← θ − lr·g/(√s + ε)   (momentum μ: v ← μv + g/(√s + ε); θ ← θ − lr·v).
-
-    ``v`` is None when μ = 0. Weight decay λ is L2 added to the gradient, g ← g + λθ (as torch.optim.RMSprop).
-    """
-    g = grad + weight_decay * param if weight_decay else grad
-    s *= alpha
-    s += (1 - alpha) * np.square(g)
-    step = g / (np.sqrt(s) + eps)
-    if momentum:
-        v *= momentum
-        v += step
-        step = v
-    param -= lr * step
-
-
 class RMSprop(Optimizer):
     """RMSprop (Hinton 2012): divide the gradient by a running root-mean-square of its recent values."""
 

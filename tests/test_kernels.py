@@ -1,0 +1,192 @@
+"""Kernels: every numba version agrees with its NumPy reference (the spec), in float32 and float64, on odd and
+empty shapes and non-contiguous inputs; the switch, lazy compilation and the malloc tuning."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from minigrad_ae import kernels as K
+
+DTYPES = st.sampled_from([np.float32, np.float64])
+SEEDS = st.integers(0, 2**32 - 1)
+SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=7)   # 0-d, empty axes, odd sizes
+
+
+def tolerance(dtype):
+    return {"rtol": 2e-6, "atol": 1e-7} if dtype == np.float32 else {"rtol": 1e-13, "atol": 1e-15}
+
+
+def random(rng, shape, dtype, scale=3.0):
+    return (scale * rng.standard_normal(shape)).astype(dtype)
+
+
+def assert_same(got, want, dtype):
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, **tolerance(dtype))
+
+
+# ---------------------------------------------------------------- activations
+@given(shape=SHAPES, dtype=DTYPES, seed=SEEDS, slope=st.sampled_from([0.0, 0.01, 0.2, 1.0]),
+       transposed=st.booleans())
+def test_activation_kernels_match_their_references(shape, dtype, seed, slope, transposed):
+    rng = np.random.default_rng(seed)
+    a, g = random(rng, shape, dtype), random(rng, shape, dtype)
+    if transposed:           # a non-contiguous view: the kernels must still read it in the right order
+        a, g = a.T, g.T
+    z = K.sigmoid_forward_ref(a)
+    cases = [("relu_forward", (a,)), ("relu_backward", (g, a)), ("leaky_relu_forward", (a, slope)),
+             ("leaky_relu_backward", (g, a, slope)),
+             ("sigmoid_forward", (10 * a,)), ("sigmoid_backward", (g, z))]
+    for name, args in cases:
+        got = getattr(K, name + "_numba")(*args)
+        assert got.flags.c_contiguous, name
+        assert_same(got, getattr(K, name + "_ref")(*args), dtype)
+
+
+def test_relu_passes_nan_and_infinities_like_numpy():
+    a = np.array([np.nan, -np.inf, np.inf, -1.0, 0.0, 2.0], dtype=np.float32)
+    np.testing.assert_array_equal(K.relu_forward_numba(a), [np.nan, 0, np.inf, 0, 0, 2])
+    g = np.array([1.0, np.nan, 2.0, np.inf, 5.0, 3.0], dtype=np.float32)
+    # NaN and inf gradients behind a closed ReLU become NaN (0 · NaN), as g · (a > 0) does: nothing is hidden
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(K.relu_backward_numba(g, a), K.relu_backward_ref(g, a))
+    assert np.isnan(K.relu_backward_numba(g, a)[[1, 3]]).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_neither_overflows_nor_loses_tiny_values(dtype):
+    info = np.finfo(dtype)
+    a = np.array([-1000.0, np.log(info.tiny) - 5, -30.0, 0.0, 30.0, 1000.0], dtype=dtype)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):   # underflow to 0 is the right answer
+        z = K.sigmoid_forward_numba(a)
+    assert z[0] == 0 and z[-1] == 1 and z[3] == 0.5
+    assert 0 < z[1] < info.tiny                         # a subnormal, not flushed to 0
+    np.testing.assert_allclose(z[2], np.exp(dtype(-30.0)), rtol=1e-6)
+    np.testing.assert_allclose(z, K.sigmoid_forward_ref(a), rtol=1e-6 if dtype == np.float32 else 1e-14)
+
+
+@given(shape=SHAPES, dtype=DTYPES, seed=SEEDS, reduction_scale=st.floats(1e-3, 10.0))
+def test_bce_grad_kernel_matches_reference(shape, dtype, seed, reduction_scale):
+    rng = np.random.default_rng(seed)
+    p = rng.random(shape).astype(dtype)
+    p.reshape(-1)[:2] = [0, 1][:p.size]                # the floored denominator at p = 0 and p = 1
+    y = rng.random(shape).astype(dtype)
+    scale = np.asarray(reduction_scale, dtype=dtype)  # a 0-d upstream gradient, as a 'sum' or 'mean' loss gives
+    assert_same(K.bce_grad_numba(p, y, scale), K.bce_grad_ref(p, y, scale), dtype)
+
+
+# ---------------------------------------------------------------- optimizer updates
+def apply_update(name, update, param, grad, state, t, lr, weight_decay, momentum, nesterov):
+    """One call of an update rule with the signature optimizers use (v is None without momentum)."""
+    if name == "adam":
+        update(param, grad, state[0], state[1], lr, 0.9, 0.999, 1e-8, t, weight_decay)
+    elif name == "rmsprop":
+        update(param, grad, state[0], state[1] if momentum else None, lr, 0.99, 1e-8, momentum, weight_decay)
+    else:
+        update(param, grad, state[0] if momentum else None, lr, momentum, nesterov and momentum > 0, weight_decay)
+
+
+@given(name=st.sampled_from(["adam", "rmsprop", "sgd"]), shape=SHAPES, dtype=DTYPES, seed=SEEDS,
+       steps=st.integers(1, 4), lr=st.floats(1e-4, 0.5), weight_decay=st.sampled_from([0.0, 0.1]),
+       momentum=st.sampled_from([0.0, 0.9]), nesterov=st.booleans())
+def test_optimizer_kernels_match_their_references(name, shape, dtype, seed, steps, lr, weight_decay, momentum,
+                                                  nesterov):
+    results = []
+    for update in (getattr(K, f"{name}_update_ref"), getattr(K, f"{name}_update_numba")):
+        rng = np.random.default_rng(seed)
+        param, state = random(rng, shape, dtype), [np.zeros(shape, dtype), np.zeros(shape, dtype)]
+        for t in range(1, steps + 1):
+            grad = random(rng, shape, dtype)
+            grad_before = grad.copy()
+            apply_update(name, update, param, grad, state, t, lr, weight_decay, momentum, nesterov)
+            np.testing.assert_array_equal(grad, grad_before)   # the gradient is never written to
+        results.append([param, *state])
+    for want, got in zip(*results):
+        assert_same(got, want, dtype)
+
+
+def test_optimizer_kernel_falls_back_to_the_reference_for_arrays_it_cannot_update_in_place():
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((4, 3))
+    param, grad = base.T.copy(order="F"), rng.standard_normal((3, 4))   # F-ordered: flat() would be a copy
+    expected = param.copy()
+    m, v = np.zeros_like(param), np.zeros_like(param)
+    K.adam_update_ref(expected, grad, m.copy(), v.copy(), 0.1, 0.9, 0.999, 1e-8, 1)
+    K.adam_update_numba(param, grad, m, v, 0.1, 0.9, 0.999, 1e-8, 1)
+    np.testing.assert_array_equal(param, expected)
+    param32 = np.ones(3, np.float32)                                   # a float64 gradient on a float32 parameter
+    K.sgd_update_numba(param32, np.ones(3), None, 0.5)
+    np.testing.assert_array_equal(param32, [0.5, 0.5, 0.5])
+
+
+# ---------------------------------------------------------------- im2col / col2im
+@st.composite
+def conv_geometries(draw):
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride, padding = draw(st.integers(1, 3)), draw(st.integers(0, 2))
+    h = draw(st.integers(max(1, kh - 2 * padding), 9))
+    w = draw(st.integers(max(1, kw - 2 * padding), 9))
+    return draw(st.integers(0, 2)), draw(st.integers(1, 3)), h, w, kh, kw, stride, padding
+
+
+@given(geometry=conv_geometries(), dtype=DTYPES, seed=SEEDS)
+def test_im2col_and_col2im_match_references_and_are_adjoint(geometry, dtype, seed):
+    n, c, h, w, kh, kw, stride, padding = geometry
+    rng = np.random.default_rng(seed)
+    x = random(rng, (n, c, h, w), dtype)
+    cols = K.im2col_numba(x, kh, kw, stride, padding)
+    oh, ow = K.conv_output_size(h, kh, stride, padding), K.conv_output_size(w, kw, stride, padding)
+    assert cols.shape == (n, c * kh * kw, oh * ow)
+    np.testing.assert_array_equal(cols, K.im2col_ref(x, kh, kw, stride, padding))   # a gather: exact
+    c_in = random(rng, cols.shape, dtype)
+    back = K.col2im_numba(c_in, x.shape, kh, kw, stride, padding)
+    assert_same(back, K.col2im_ref(c_in, x.shape, kh, kw, stride, padding), dtype)
+    # ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩: col2im is im2col's transpose, hence its backward
+    lhs, rhs = np.vdot(cols.astype(np.float64), c_in), np.vdot(x.astype(np.float64), back)
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
+
+
+def test_im2col_on_a_hand_computed_example():
+    x = np.arange(9.0).reshape(1, 1, 3, 3)             # one 3×3 image, 2×2 kernel, stride 1, no padding
+    expected = np.array([[[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]]], dtype=float)
+    for im2col in (K.im2col_ref, K.im2col_numba):
+        np.testing.assert_array_equal(im2col(x, 2, 2, 1, 0), expected)
+    padded = K.im2col_numba(x, 3, 3, 2, 1)             # stride 2, padding 1: patches centred on the 4 corners
+    np.testing.assert_array_equal(padded[0, 4], [0, 2, 6, 8])   # the centre tap sees each corner pixel
+
+
+# ---------------------------------------------------------------- the switch, lazy compilation, NUMBA_DISABLE_JIT
+def run_python(code, **env):
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, **env}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_import_does_not_import_numba_and_the_switch_picks_the_references():
+    code = ("import sys, numpy as np, minigrad_ae as mg\n"
+            "from minigrad_ae import kernels as K\n"
+            "print('numba' in sys.modules, K.NUMBA_ENABLED, K.adam_update is K.adam_update_ref)\n"
+            "mg.tensor(np.ones(3), requires_grad=True).relu().sum().backward()\n"
+            "print('numba' in sys.modules)")
+    assert run_python(code, MINIGRAD_AE_NUMBA="1").split() == ["False", "True", "False", "True"]  # lazily, on use
+    assert run_python(code, MINIGRAD_AE_NUMBA="0").split() == ["False", "False", "True", "False"]
+
+
+def test_numba_disable_jit_runs_the_loops_as_python():
+    code = ("import numpy as np\nfrom minigrad_ae import kernels as K\n"
+            "a = np.array([-1.0, 2.0]); print(K.leaky_relu_forward(a, 0.5).tolist())\n"
+            "from minigrad_ae.kernels.activations import _leaky_relu_forward_loop as loop\n"
+            "loop(a, 0.5, a.copy()); print(type(loop._compiled).__name__)")
+    assert run_python(code, NUMBA_DISABLE_JIT="1", MINIGRAD_AE_NUMBA="1").splitlines() == ["[-0.5, 2.0]", "function"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt tuning is glibc/Linux only")
+def test_malloc_is_tuned_on_glibc():
+    assert isinstance(K.MALLOC_TUNED, bool)
+    assert K.keep_freed_memory() == K.MALLOC_TUNED   # idempotent; True wherever the C library is glibc
