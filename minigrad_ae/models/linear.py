@@ -59,11 +59,13 @@ class LinearAutoencoder(nn.Module):
             Z = self.encode(X).data
             E = self.decode(Z).data - X               # row i is eᵢᵀ = (x̂ᵢ − xᵢ)ᵀ
         W2 = self.decoder.weight.data
+        # BEGIN SOLUTION linear_ae_closed_form
         back = E @ W2                                 # row i is (W2ᵀ eᵢ)ᵀ, the error sent back to the code
         # Σᵢ eᵢ zᵢᵀ = Eᵀ Z is already (out, in) = (n_in, n_latent), the shape of decoder.weight: the
         # column formulas land on Linear's (out, in) weights with no transposes.
         grads = {"encoder.weight": back.T @ X, "encoder.bias": back.sum(axis=0),
                  "decoder.weight": E.T @ Z, "decoder.bias": E.sum(axis=0)}
+        # END SOLUTION
         scale = 1.0 if reduction == "sum" else 1.0 / len(X)
         return {name: scale * grads[name] for name, _ in self.named_parameters()}
 

@@ -119,13 +119,17 @@ def reconstruction_error(output, x, recon):
 def kl_grads(mu, logvar):
     """Gradients of KL = −½ Σ (1 + logvar − μ² − e^logvar) (summed over all elements):
     ∂KL/∂μ = μ,  ∂KL/∂logvar = ½(e^logvar − 1).  NumPy arrays shaped like μ."""
+    # BEGIN SOLUTION vae_kl_grads
     return np.array(mu, dtype=np.float64), 0.5 * (np.exp(logvar) - 1)
+    # END SOLUTION
 
 
 def reparam_grads(g_z, logvar, eps):
     """Chain rule through z = μ + e^{½ logvar} ⊙ ε, given g_z = ∂L/∂z:
     ∂L/∂μ = g_z,  ∂L/∂logvar = g_z ⊙ ½ e^{½ logvar} ⊙ ε.  NumPy arrays shaped like z."""
+    # BEGIN SOLUTION vae_reparam_grads
     return np.array(g_z, dtype=np.float64), g_z * 0.5 * np.exp(0.5 * np.asarray(logvar)) * eps
+    # END SOLUTION
 
 
 # ---------------------------------------------------------------- building blocks (VQVAE uses them too)
