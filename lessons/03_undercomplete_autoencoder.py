@@ -26,7 +26,7 @@ import minigrad_ae as mg
 import minigrad_ae.viz  # noqa: F401  (imported before pyplot: it picks the Agg backend when there is no display)
 import matplotlib.pyplot as plt
 from minigrad_ae import nn
-from minigrad_ae.lesson import Checks, lesson_args
+from minigrad_ae.lesson import Checks, lesson_args, load_lesson_data
 from minigrad_ae.models import Autoencoder, pca, shrink_sizes
 
 args = lesson_args("Lesson 3: the undercomplete nonlinear autoencoder (shrink rule, LeakyReLU, Kaiming init, "
@@ -51,16 +51,7 @@ SETTINGS = {  # code size k, widest hidden layer, epochs (default, --quick), Ada
     "mnist": dict(code=16, widest=128, epochs=(15, 2), lr=3e-3, shape=(28, 28)),
 }
 setting = SETTINGS[args.data]
-if args.data == "digits":
-    X, y = mg.data.load_digits()
-    X_train, X_test, y_train, y_test = mg.data.train_test_split(X, y, test_fraction=0.2, rng=rng)
-elif args.data == "mnist-sample":
-    X_train, y_train, X_test, y_test = mg.data.load_mnist_sample()
-else:
-    X_train, y_train = mg.data.load_mnist("train", download=True)
-    keep = rng.choice(len(X_train), size=10_000, replace=False)
-    X_train, y_train = X_train[keep], y_train[keep]
-    X_test, y_test = mg.data.load_mnist("test", download=True)
+X_train, y_train, X_test, y_test = load_lesson_data(args.data, rng)
 
 n_pixels, CODE = X_train.shape[1], setting["code"]
 EPOCHS = setting["epochs"][1] if args.quick else setting["epochs"][0]

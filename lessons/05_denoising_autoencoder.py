@@ -29,7 +29,7 @@ import numpy as np
 import minigrad_ae as mg
 import minigrad_ae.viz  # noqa: F401  (imported before pyplot: it picks the Agg backend when there is no display)
 import matplotlib.pyplot as plt  # noqa: E402
-from minigrad_ae.lesson import Checks, lesson_args
+from minigrad_ae.lesson import Checks, lesson_args, load_lesson_data
 from minigrad_ae.models import Autoencoder, DenoisingAutoencoder
 from minigrad_ae.nn import functional as F
 
@@ -53,16 +53,7 @@ SETTINGS = {  # encoder sizes, epochs (default, --quick), Adam η, image shape
     "mnist": dict(sizes=[784, 256, 64], epochs=(10, 2), lr=(1e-3, 3e-3), shape=(28, 28)),
 }
 setting = SETTINGS[args.data]
-if args.data == "digits":
-    X, y = mg.data.load_digits()
-    X_train, X_test, y_train, y_test = mg.data.train_test_split(X, y, test_fraction=0.2, rng=rng)
-elif args.data == "mnist-sample":
-    X_train, y_train, X_test, y_test = mg.data.load_mnist_sample()
-else:
-    X_train, y_train = mg.data.load_mnist("train", download=True)
-    keep = rng.choice(len(X_train), size=10_000, replace=False)
-    X_train, y_train = X_train[keep], y_train[keep]
-    X_test, y_test = mg.data.load_mnist("test", download=True)
+X_train, y_train, X_test, y_test = load_lesson_data(args.data, rng)
 
 SIZES, SHAPE = setting["sizes"], setting["shape"]
 EPOCHS, LR = (setting["epochs"][1], setting["lr"][1]) if args.quick else (setting["epochs"][0], setting["lr"][0])

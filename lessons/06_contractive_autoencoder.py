@@ -29,10 +29,9 @@ import numpy as np
 import minigrad_ae as mg
 import minigrad_ae.viz  # noqa: F401  (imported before pyplot: it picks the Agg backend when there is no display)
 import matplotlib.pyplot as plt  # noqa: E402
-from minigrad_ae.lesson import Checks, lesson_args
+from minigrad_ae.lesson import Checks, lesson_args, load_lesson_data
 from minigrad_ae.models import ContractiveAutoencoder
 from minigrad_ae.nn import functional as F
-from minigrad_ae.nn.penalties import contractive_penalty
 
 args = lesson_args("Lesson 6: the contractive autoencoder — the Jacobian penalty's closed form, checked against "
                    "autodiff and finite differences, its gradient, and what λ does to code sensitivity", data=True)
@@ -54,16 +53,7 @@ SETTINGS = {  # code units, epochs (default, --quick), image shape
     "mnist": dict(n_hidden=100, epochs=(8, 1), shape=(28, 28)),
 }
 setting = SETTINGS[args.data]
-if args.data == "digits":
-    X, y = mg.data.load_digits()
-    X_train, X_test, y_train, y_test = mg.data.train_test_split(X, y, test_fraction=0.2, rng=rng)
-elif args.data == "mnist-sample":
-    X_train, y_train, X_test, y_test = mg.data.load_mnist_sample()
-else:
-    X_train, y_train = mg.data.load_mnist("train", download=True)
-    keep = rng.choice(len(X_train), size=10_000, replace=False)
-    X_train, y_train = X_train[keep], y_train[keep]
-    X_test, y_test = mg.data.load_mnist("test", download=True)
+X_train, y_train, X_test, y_test = load_lesson_data(args.data, rng)
 
 N_IN, N_HIDDEN, SHAPE = X_train.shape[1], setting["n_hidden"], setting["shape"]
 EPOCHS = setting["epochs"][1] if args.quick else setting["epochs"][0]
@@ -84,7 +74,7 @@ print(f"{args.data}: {len(X_train)} training and {len(X_test)} held-out images o
 #
 # — the slope of each unit (large when the unit sits in the middle of its sigmoid, tiny when it is
 # saturated at 0 or 1) times the squared length of its weight row. Two ways to make it small: short
-# weight rows, or saturated units. `contractive_penalty(h, W)` computes this from the code h the
+# weight rows, or saturated units. `F.contractive_penalty(h, W)` computes this from the code h the
 # forward pass already has.
 #
 # Three checks, in float64 on a fresh model and a few held-out images:
@@ -101,7 +91,7 @@ X_probe = X_test[:5].astype(np.float64)
 # by hand: the formula, in plain NumPy
 H = 1 / (1 + np.exp(-(X_probe @ W.T + b)))
 by_hand = (H * (1 - H)) ** 2 @ (W ** 2).sum(axis=1)                       # one ‖J‖²_F per image
-package = contractive_penalty(probe.encode(X_probe), probe.encoder.weight, reduction="none").numpy()
+package = F.contractive_penalty(probe.encode(X_probe), probe.encoder.weight, reduction="none").numpy()
 
 # the explicit Jacobians, by autodiff (n_hidden backward passes each) and by finite differences
 EPS = 1e-5
@@ -144,7 +134,7 @@ start = time.perf_counter()
 repeats = 10
 for _ in range(repeats):
     with mg.no_grad():
-        contractive_penalty(probe.encode(X_timing), probe.encoder.weight, reduction="none")
+        F.contractive_penalty(probe.encode(X_timing), probe.encoder.weight, reduction="none")
 closed_form_time = (time.perf_counter() - start) / (repeats * len(X_timing))
 start = time.perf_counter()
 n_explicit = 10 if args.quick else 20
@@ -167,7 +157,7 @@ checks.add("explicit Jacobian slower than closed form (×)", explicit_time / clo
 #
 # The second part pushes each unit towards saturation (1 − 2hⱼ is positive below ½, negative above),
 # the first shrinks weight rows. We code the sum (averaged over the batch) and compare it with
-# autodiff through `contractive_penalty(σ(linear(x, W, b)), W)`, then let `gradcheck` compare autodiff
+# autodiff through `F.contractive_penalty(σ(linear(x, W, b)), W)`, then let `gradcheck` compare autodiff
 # with finite differences: for the penalty alone (inputs h and W, a random upstream gradient per image)
 # and for the full path from W and b.
 
@@ -181,7 +171,7 @@ W_t, b_t = mg.tensor(W_grad, requires_grad=True), mg.tensor(b_grad, requires_gra
 
 def penalty_through_encoder(weight, bias):
     """Mean over the batch of ‖J_f(x)‖²_F as a function of the encoder's W and b (h depends on both)."""
-    return contractive_penalty(F.sigmoid(F.linear(X_grad, weight, bias)), weight, reduction="mean")
+    return F.contractive_penalty(F.sigmoid(F.linear(X_grad, weight, bias)), weight, reduction="mean")
 
 
 penalty_through_encoder(W_t, b_t).backward()
@@ -199,7 +189,7 @@ checks.add("hand ∂P/∂W, ∂P/∂b = autodiff, rel err", err_grad, err_grad <
 # error of a difference quotient, ≈ 1e-16·P/ε, is then already ~1e-9 of them; ε = 1e-5 cuts it tenfold
 # while the O(ε²) truncation error stays smaller still
 H_codes = rng.uniform(0.02, 0.98, (4, UNITS))                     # codes strictly inside (0, 1), as σ gives
-report_penalty = mg.gradcheck(lambda h, w: contractive_penalty(h, w, reduction="none"), [H_codes, W_grad], eps=1e-5)
+report_penalty = mg.gradcheck(lambda h, w: F.contractive_penalty(h, w, reduction="none"), [H_codes, W_grad], eps=1e-5)
 report_full = mg.gradcheck(penalty_through_encoder, [W_grad, b_grad], eps=1e-5)
 print(report_penalty)
 print(report_full)
@@ -232,7 +222,7 @@ def reconstruction_error(model, X_eval):
 
 def mean_penalty(model, X_eval):
     with mg.no_grad():
-        return contractive_penalty(model.encode(X_eval), model.encoder.weight).item()
+        return F.contractive_penalty(model.encode(X_eval), model.encoder.weight).item()
 
 
 models, results = {}, {}

@@ -31,7 +31,7 @@ import numpy as np
 import minigrad_ae as mg
 import minigrad_ae.viz  # noqa: F401  (before pyplot: it picks the Agg backend when there is no display)
 import matplotlib.pyplot as plt  # noqa: E402
-from minigrad_ae.lesson import Checks, lesson_args
+from minigrad_ae.lesson import Checks, lesson_args, load_lesson_data
 from minigrad_ae.models import VAE, Autoencoder, pca
 
 args = lesson_args("Lesson 12: latent spaces — code energy, 2-D projections, k-NN in code space, "
@@ -63,16 +63,8 @@ SETTINGS = {  # encoder widths after the input, epochs (default, --quick), Adam 
 }
 CODE = 16
 setting = SETTINGS[args.data]
-if args.data == "digits":
-    X, y = mg.data.load_digits()
-    X_train, X_test, y_train, y_test = mg.data.train_test_split(X, y, test_fraction=0.2, rng=rng)
-elif args.data == "mnist-sample":
-    X_train, y_train, X_test, y_test = mg.data.load_mnist_sample()
-else:
-    X_train, y_train = mg.data.load_mnist("train", download=True)
-    keep = rng.choice(len(X_train), size=10_000, replace=False)
-    X_train, y_train = X_train[keep], y_train[keep]
-    X_test, y_test = mg.data.load_mnist("test", download=True)
+X_train, y_train, X_test, y_test = load_lesson_data(args.data, rng)
+if args.data == "mnist":
     X_test, y_test = X_test[:2000], y_test[:2000]
 if args.quick and args.data != "digits":  # a slice keeps the 784-pixel runs to a few seconds
     X_train, y_train, X_test, y_test = X_train[:1000], y_train[:1000], X_test[:500], y_test[:500]

@@ -28,7 +28,7 @@ import numpy as np
 import minigrad_ae as mg
 import minigrad_ae.viz  # noqa: F401  (before pyplot: it picks the Agg backend when there is no display)
 import matplotlib.pyplot as plt  # noqa: E402
-from minigrad_ae.lesson import Checks, lesson_args
+from minigrad_ae.lesson import Checks, lesson_args, load_lesson_data
 from minigrad_ae.models import VQVAE
 from minigrad_ae.nn import Parameter
 from minigrad_ae.nn import functional as F
@@ -218,16 +218,8 @@ SETTINGS = {  # hidden widths, code dimension d, codebook size K, epochs (defaul
     "mnist": dict(hidden=[256], d=8, K=64, epochs=(6, 3), lr=1e-3, shape=(28, 28)),
 }
 setting = SETTINGS[args.data]
-if args.data == "digits":
-    X, y = mg.data.load_digits()
-    X_train, X_test, y_train, y_test = mg.data.train_test_split(X, y, test_fraction=0.2, rng=rng)
-elif args.data == "mnist-sample":
-    X_train, y_train, X_test, y_test = mg.data.load_mnist_sample()
-else:
-    X_train, y_train = mg.data.load_mnist("train", download=True)
-    keep = rng.choice(len(X_train), size=10_000, replace=False)
-    X_train, y_train = X_train[keep], y_train[keep]
-    X_test, y_test = mg.data.load_mnist("test", download=True)
+X_train, y_train, X_test, y_test = load_lesson_data(args.data, rng)
+if args.data == "mnist":
     X_test, y_test = X_test[:2000], y_test[:2000]
 if args.quick and args.data != "digits":
     X_train, y_train, X_test, y_test = X_train[:1000], y_train[:1000], X_test[:500], y_test[:500]

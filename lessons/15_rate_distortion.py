@@ -30,7 +30,7 @@ import numpy as np
 import minigrad_ae as mg
 import minigrad_ae.viz  # noqa: F401  (before pyplot: it picks the Agg backend when there is no display)
 import matplotlib.pyplot as plt  # noqa: E402
-from minigrad_ae.lesson import Checks, lesson_args
+from minigrad_ae.lesson import Checks, lesson_args, load_lesson_data
 from minigrad_ae.models import VAE
 
 args = lesson_args("Lesson 15: rate and distortion — a β-VAE sweep, the R–D curve, active units, "
@@ -60,16 +60,8 @@ SETTINGS = {
                   betas=([0.1, 0.3, 1.0, 3.0, 10.0, 30.0], [0.1, 1.0, 30.0])),
 }
 setting = SETTINGS[args.data]
-if args.data == "digits":
-    X, y = mg.data.load_digits()
-    X_train, X_test, y_train, y_test = mg.data.train_test_split(X, y, test_fraction=0.2, rng=rng)
-elif args.data == "mnist-sample":
-    X_train, y_train, X_test, y_test = mg.data.load_mnist_sample()
-else:
-    X_train, y_train = mg.data.load_mnist("train", download=True)
-    keep = rng.choice(len(X_train), size=10_000, replace=False)
-    X_train, y_train = X_train[keep], y_train[keep]
-    X_test, y_test = mg.data.load_mnist("test", download=True)
+X_train, y_train, X_test, y_test = load_lesson_data(args.data, rng)
+if args.data == "mnist":
     X_test, y_test = X_test[:1000], y_test[:1000]
 if args.quick and args.data != "digits":  # digits are small enough to keep whole
     X_train, X_test = X_train[:1000], X_test[:300]

@@ -5,6 +5,8 @@ A lesson ends with ``checks.assert_all()`` so that a broken package breaks the l
 import argparse
 import pathlib
 
+from . import data as datasets
+
 
 def lesson_args(description, data=False, default_data="digits", argv=None):
     """Parse ``--quick``, ``--out DIR``, ``--seed`` (and ``--data``, default ``default_data``, when ``data``);
@@ -23,6 +25,21 @@ def lesson_args(description, data=False, default_data="digits", argv=None):
     args, _unknown = parser.parse_known_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     return args
+
+
+def load_lesson_data(name, rng, mnist_train_size=10_000):
+    """(X_train, y_train, X_test, y_test) for ``--data``: the bundled digits split 80/20 with ``rng``, the
+    bundled MNIST sample's fixed split, or full MNIST (downloaded on request; a random ``mnist_train_size``
+    subset of the training set, so a lesson stays quick)."""
+    if name == "digits":
+        X, y = datasets.load_digits()
+        X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_fraction=0.2, rng=rng)
+        return X_train, y_train, X_test, y_test
+    if name == "mnist-sample":
+        return datasets.load_mnist_sample()
+    X_train, y_train = datasets.load_mnist("train", download=True)
+    keep = rng.choice(len(X_train), size=mnist_train_size, replace=False)
+    return (X_train[keep], y_train[keep], *datasets.load_mnist("test", download=True))
 
 
 class Checks:
