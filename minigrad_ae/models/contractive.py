@@ -10,15 +10,13 @@ only the directions the data actually vary along.
 """
 import numpy as np
 
-from .. import nn
 from ..autodiff import Tensor, no_grad, tensor
 from ..nn import functional as F
 from ..nn.penalties import contractive_penalty
+from .sigmoid_code import SigmoidCodeAutoencoder
 
-OUT_ACTIVATIONS = ("sigmoid", None)
 
-
-class ContractiveAutoencoder(nn.Module):
+class ContractiveAutoencoder(SigmoidCodeAutoencoder):
     """h = σ(W1 x + b1) (``encoder``: Linear(n_in, n_hidden)),  x̂ = f(W2 h + b2) (``decoder``: Linear(n_hidden, n_in)).
 
     ``lam`` is λ, the weight of the contractive penalty (0 gives a plain sigmoid autoencoder, for comparison);
@@ -26,36 +24,18 @@ class ContractiveAutoencoder(nn.Module):
     """
 
     def __init__(self, n_in, n_hidden, lam=0.1, out_activation="sigmoid", rng=None, dtype=np.float32):
-        super().__init__()
         if np.ndim(lam) != 0 or not lam >= 0:
             raise ValueError(f"ContractiveAutoencoder: lam is the weight of the contractive penalty and must be a "
                              f"number >= 0, got {lam!r}; typical values are 0.01 to 1.")
-        if out_activation not in OUT_ACTIVATIONS:
-            raise ValueError(f"ContractiveAutoencoder: out_activation must be 'sigmoid' (data in [0, 1]) or None "
-                             f"(identity), got {out_activation!r}.")
-        rng = np.random.default_rng() if rng is None else rng
-        self.lam, self.out_activation = lam, out_activation
-        self.encoder = nn.Linear(n_in, n_hidden, rng=rng, dtype=dtype)
-        self.decoder = nn.Linear(n_hidden, n_in, rng=rng, dtype=dtype)
-
-    def encode(self, x):
-        """h = σ(W1 x + b1);  (batch, n_in) -> (batch, n_hidden)."""
-        return F.sigmoid(self.encoder(x))
-
-    def decode(self, h):
-        """x̂ = f(W2 h + b2);  (batch, n_hidden) -> (batch, n_in)."""
-        z = self.decoder(h)
-        return F.sigmoid(z) if self.out_activation == "sigmoid" else z
-
-    def forward(self, x):
-        return self.decode(self.encode(x))
+        super().__init__(n_in, n_hidden, out_activation, rng, dtype)
+        self.lam = lam
 
     def loss(self, x):
         """J above: (1/2m) Σₙ ‖xₙ − x̂ₙ‖² + λ · mean over the batch of ‖∂h/∂x‖²_F, a scalar Tensor."""
         x = self._batch(x, "loss")
         h = self.encode(x)
-        reconstruction = 0.5 * F.mse_loss(self.decode(h), x, reduction="sum") / len(x)
-        return reconstruction + self.lam * contractive_penalty(h, self.encoder.weight, reduction="mean")
+        return self.reconstruction_loss(x, h) + self.lam * contractive_penalty(h, self.encoder.weight,
+                                                                                reduction="mean")
 
     def jacobian(self, x):
         """The encoder's Jacobian ∂h/∂x at one sample x (n_in,), as a NumPy array (n_hidden, n_in).
@@ -89,15 +69,6 @@ class ContractiveAutoencoder(nn.Module):
         with no_grad():
             moved = self.encode(X + delta).data - self.encode(X).data
         return float(np.mean(np.linalg.norm(moved, axis=1) / np.linalg.norm(delta, axis=1)))
-
-    def _batch(self, x, method):
-        """x as an array of the parameters' dtype, checked to be (batch, n_in)."""
-        X = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=self.encoder.weight.dtype)
-        n_in = self.encoder.in_features
-        if X.ndim != 2 or X.shape[1] != n_in:
-            raise ValueError(f"ContractiveAutoencoder.{method}: x must be a batch of shape (batch, {n_in}), got "
-                             f"shape {X.shape}. For one sample use x.reshape(1, -1).")
-        return X
 
     def extra_repr(self):
         return f"lam={self.lam}, out_activation={self.out_activation!r}"

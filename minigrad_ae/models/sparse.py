@@ -9,15 +9,14 @@ or, with penalty='l1', l1_weight · (1/m) Σₙ Σⱼ |a²ₙⱼ| in place of th
 """
 import numpy as np
 
-from .. import nn
-from ..autodiff import Tensor, no_grad
+from ..autodiff import no_grad
 from ..nn import functional as F
+from .sigmoid_code import SigmoidCodeAutoencoder
 
 PENALTIES = ("kl", "l1")
-OUT_ACTIVATIONS = ("sigmoid", None)
 
 
-class SparseAutoencoder(nn.Module):
+class SparseAutoencoder(SigmoidCodeAutoencoder):
     """a² = σ(W1 x + b1) (``encoder``: Linear(n_in, n_hidden)),
     x̂ = f(W2 a² + b2) (``decoder``: Linear(n_hidden, n_in)), f = σ (out_activation='sigmoid') or the identity (None).
 
@@ -28,32 +27,16 @@ class SparseAutoencoder(nn.Module):
 
     def __init__(self, n_in, n_hidden, rho=0.05, beta=3.0, penalty="kl", l1_weight=1e-2, weight_decay=0.0,
                  out_activation="sigmoid", rng=None, dtype=np.float32):
-        super().__init__()
-        _check_settings(rho, beta, penalty, l1_weight, weight_decay, out_activation)
-        rng = np.random.default_rng() if rng is None else rng
+        _check_settings(rho, beta, penalty, l1_weight, weight_decay)
+        super().__init__(n_in, n_hidden, out_activation, rng, dtype)
         self.rho, self.beta, self.penalty, self.l1_weight = rho, beta, penalty, l1_weight
-        self.weight_decay, self.out_activation = weight_decay, out_activation
-        self.encoder = nn.Linear(n_in, n_hidden, rng=rng, dtype=dtype)
-        self.decoder = nn.Linear(n_hidden, n_in, rng=rng, dtype=dtype)
-
-    def encode(self, x):
-        """a² = σ(W1 x + b1);  (batch, n_in) -> (batch, n_hidden), every value in (0, 1)."""
-        return F.sigmoid(self.encoder(x))
-
-    def decode(self, h):
-        """x̂ = f(W2 h + b2);  (batch, n_hidden) -> (batch, n_in)."""
-        z3 = self.decoder(h)
-        return F.sigmoid(z3) if self.out_activation == "sigmoid" else z3
-
-    def forward(self, x):
-        return self.decode(self.encode(x))
+        self.weight_decay = weight_decay
 
     def loss(self, x):
         """J above: (1/2m) Σₙ ‖xₙ − x̂ₙ‖² + sparsity penalty + (λ/2) Σ ‖W‖², a scalar Tensor."""
         x = self._batch(x, "loss")
         h = self.encode(x)
-        reconstruction = 0.5 * F.mse_loss(self.decode(h), x, reduction="sum") / len(x)
-        return reconstruction + self.sparsity_penalty(h) + self.weight_penalty()
+        return self.reconstruction_loss(x, h) + self.sparsity_penalty(h) + self.weight_penalty()
 
     def sparsity_penalty(self, h):
         """β Σⱼ KL(ρ ‖ ρ̂ⱼ) with ρ̂ the batch mean of h (batch, n_hidden), or l1_weight · mean over rows of Σⱼ |hⱼ|."""
@@ -112,21 +95,12 @@ class SparseAutoencoder(nn.Module):
             return self.beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
         return self.l1_weight * np.sign(a2)
 
-    def _batch(self, x, method):
-        """x as an array of the parameters' dtype, checked to be (batch, n_in)."""
-        X = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=self.encoder.weight.dtype)
-        n_in = self.encoder.in_features
-        if X.ndim != 2 or X.shape[1] != n_in:
-            raise ValueError(f"SparseAutoencoder.{method}: x must be a batch of shape (batch, {n_in}), got shape "
-                             f"{X.shape}; ρ̂ is a mean over the batch. For one sample use x.reshape(1, -1).")
-        return X
-
     def extra_repr(self):
         sparsity = f"rho={self.rho}, beta={self.beta}" if self.penalty == "kl" else f"l1_weight={self.l1_weight}"
         return f"{sparsity}, weight_decay={self.weight_decay}, out_activation={self.out_activation!r}"
 
 
-def _check_settings(rho, beta, penalty, l1_weight, weight_decay, out_activation):
+def _check_settings(rho, beta, penalty, l1_weight, weight_decay):
     if np.ndim(rho) != 0 or not 0 < rho < 1:
         raise ValueError(f"SparseAutoencoder: rho is the target mean activation of a sigmoid unit and must lie "
                          f"strictly inside (0, 1) (KL(ρ ‖ ρ̂) needs log ρ and log(1 − ρ)), got {rho!r}; "
@@ -134,9 +108,6 @@ def _check_settings(rho, beta, penalty, l1_weight, weight_decay, out_activation)
     if penalty not in PENALTIES:
         raise ValueError(f"SparseAutoencoder: penalty must be 'kl' (β Σ KL(ρ ‖ ρ̂ⱼ)) or 'l1' (l1_weight · Σ |a²ⱼ|), "
                          f"got {penalty!r}.")
-    if out_activation not in OUT_ACTIVATIONS:
-        raise ValueError(f"SparseAutoencoder: out_activation must be 'sigmoid' (data in [0, 1]) or None (identity), "
-                         f"got {out_activation!r}.")
     for name, value in (("beta", beta), ("l1_weight", l1_weight), ("weight_decay", weight_decay)):
         if np.ndim(value) != 0 or not value >= 0:
             raise ValueError(f"SparseAutoencoder: {name} is a penalty weight and must be a number >= 0, got {value!r}.")
