@@ -70,16 +70,19 @@ def build_minigrad(name, seed=0):
                               ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1, rng=rng), nn.ReLU(),
                               ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1, rng=rng), nn.Sigmoid())
         loss_fn = lambda: F.mse_loss(model(x), x)                            # noqa: E731
-    opt = mg.optim.Adam(model.parameters(), lr=1e-3)
+    return training_step(loss_fn, mg.optim.Adam(model.parameters(), lr=1e-3))
 
+
+
+def training_step(loss_fn, optimizer):
+    """One benchmarked step, the same for both libraries: forward and loss, zero_grad, backward, Adam."""
     def step():
         loss = loss_fn()
-        opt.zero_grad()
+        optimizer.zero_grad()
         loss.backward()
-        opt.step()
+        optimizer.step()
         return float(loss.item())
     return step
-
 
 # ---------------------------------------------------------------- PyTorch
 def build_torch(name, seed=0):
@@ -122,15 +125,7 @@ def build_torch(name, seed=0):
                               nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
                               nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1), nn.Sigmoid())
         loss_fn = lambda: F.mse_loss(model(x), x)                            # noqa: E731
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-
-    def step():
-        loss = loss_fn()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-    return step
+    return training_step(loss_fn, torch.optim.Adam(model.parameters(), lr=1e-3))
 
 
 # ---------------------------------------------------------------- the BLAS floor
