@@ -33,6 +33,7 @@ def kernel_cases():
         "leaky_relu_backward": ("128×784", lambda k: k(g, a, 0.01)),
         "sigmoid_forward": ("128×784", lambda k: k(a)),
         "sigmoid_backward": ("128×784", lambda k: k(g, z)),
+        "bce_sum": ("128×784", lambda k: k(p, z)),
         "bce_grad": ("128×784", lambda k: k(p, z, scale)),
         "adam_update": ("256×784 weight", lambda k: k(weight, grad, m, v, 1e-3, 0.9, 0.999, 1e-8, 10)),
         "sgd_update": ("256×784, momentum 0.9", lambda k: k(weight, grad, mom, 1e-3, 0.9)),

@@ -80,6 +80,19 @@ def test_bce_grad_kernel_matches_reference(shape, dtype, seed, reduction_scale):
     assert_same(K.bce_grad_numba(p, y, scale), K.bce_grad_ref(p, y, scale), dtype)
 
 
+@given(shape=SHAPES, dtype=DTYPES, seed=SEEDS, transposed=st.booleans())
+def test_bce_sum_kernel_matches_reference(shape, dtype, seed, transposed):
+    rng = np.random.default_rng(seed)
+    p, y = rng.random(shape).astype(dtype), rng.random(shape).astype(dtype)
+    p.reshape(-1)[:2] = [0, 1][:p.size]                # the clamped logs: log 0 = −inf costs 100, not ∞
+    if transposed:
+        p, y = p.T, y.T
+    got, want = K.bce_sum_numba(p, y), K.bce_sum_ref(p, y)
+    assert np.ndim(got) == 0 and got.dtype == dtype and np.isfinite(got)
+    # the loop sums in float64, the reference in p's dtype: they differ by the reference's own rounding
+    np.testing.assert_allclose(got, want, rtol=tolerance(dtype)["rtol"] * max(1, np.sqrt(p.size)), atol=1e-12)
+
+
 # ---------------------------------------------------------------- optimizer updates
 def apply_update(name, update, param, grad, state, t, lr, weight_decay, momentum, nesterov):
     """One call of an update rule with the signature optimizers use (v is None without momentum)."""

@@ -66,18 +66,20 @@ class BCE(Function):
 
     @staticmethod
     def forward(ctx, p, y, reduction):
-        # log(1 − p), not log1p(−p): NumPy's float32 log1p has no vector code (6x slower here), and 1 − p only
-        # rounds where p < 1e-7 (float32), an error below the loss's own precision
-        with np.errstate(divide="ignore"):  # log 0 = −inf is expected here: the clamp handles it
-            log_p, log_q = np.maximum(np.log(p), -100), np.maximum(np.log(1 - p), -100)
-        ctx.save_for_backward(p, y, log_p, log_q)
-        return _reduced(ctx, -(y * log_p + (1 - y) * log_q), reduction)
+        ctx.save_for_backward(p, y)
+        ctx.reduction, ctx.n = reduction, p.size
+        if reduction == "none":
+            return kernels.bce_elementwise(p, y)
+        total = kernels.bce_sum(p, y)   # one fused pass after the two logs (kernels/losses.py)
+        return total / p.size if reduction == "mean" else total
 
     @staticmethod
     def backward(ctx, g):
-        p, y, log_p, log_q = ctx.saved
+        p, y = ctx.saved
         up = _upstream(ctx, g)
         need_p, need_y = ctx.needs_input_grad
+        if need_y:   # rare (the target is usually data): the logs are recomputed rather than kept from forward
+            log_p, log_q = kernels.bce_logs(p)
         return ((kernels.bce_grad(p, y, up) if need_p else None),   # up·(p − y)/max(p(1 − p), 1e-12)
                 (up * (log_q - log_p) if need_y else None))
 
