@@ -48,33 +48,40 @@ def adam_update_ref(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay
     ``step`` is t, counted from 1. Weight decay λ is L2 added to the gradient, g ← g + λθ (as torch.optim.Adam).
     """
     g = grad + weight_decay * param if weight_decay else grad
+    scratch = np.empty_like(param)   # one temporary, reused: every line below is one pass, with no new array
     m *= beta1
-    m += (1 - beta1) * g
+    m += np.multiply(g, 1 - beta1, out=scratch)
     v *= beta2
-    v += (1 - beta2) * np.square(g)
-    # m and v start at 0, so early on they are biased towards 0; dividing by 1−βᵗ undoes exactly that bias
-    denominator = np.sqrt(v / (1 - beta2 ** step))          # √v̂
-    denominator += eps
-    param -= (lr / (1 - beta1 ** step)) * m / denominator   # lr·m̂ / (√v̂ + ε), m̂'s scalar folded into lr's
+    np.square(g, out=scratch)
+    v += np.multiply(scratch, 1 - beta2, out=scratch)
+    # m and v start at 0, so early on they are biased towards 0; dividing by cᵢ = 1−βᵢᵗ undoes exactly that bias.
+    # lr·m̂/(√v̂ + ε) = (lr·√c₂/c₁)·m/(√v + ε√c₂): the same number, with the corrections on two scalars
+    # instead of a pass over the array (Kingma & Ba, 2015, section 2)
+    c1, sqrt_c2 = 1 - beta1 ** step, (1 - beta2 ** step) ** 0.5    # Python floats: they keep float32 float32
+    denominator = np.sqrt(v, out=scratch)
+    denominator += eps * sqrt_c2
+    update = np.divide(m, denominator, out=scratch)
+    update *= lr * sqrt_c2 / c1
+    param -= update
 
 
 @lazy_njit
-def _adam_loop(p, grad, m, v, step_size, beta1, one_minus_beta1, beta2, one_minus_beta2, eps, correction2,
-               weight_decay):
+def _adam_loop(p, grad, m, v, step_size, beta1, one_minus_beta1, beta2, one_minus_beta2, eps_hat, weight_decay):
     for i in range(p.size):
         g = grad[i] + weight_decay * p[i] if weight_decay != 0 else grad[i]
         m[i] = beta1 * m[i] + one_minus_beta1 * g
         v[i] = beta2 * v[i] + one_minus_beta2 * (g * g)
-        p[i] -= step_size * m[i] / (np.sqrt(v[i] / correction2) + eps)
+        p[i] -= step_size * m[i] / (np.sqrt(v[i]) + eps_hat)
 
 
 def adam_update_numba(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay=0.0):
     if not _fits(param, grad, m, v):
         return adam_update_ref(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay)
     t = param.dtype.type
-    # scalars rounded once from their exact values, as in the reference (1 − float32(0.999) is off by 1e-5)
-    _adam_loop(flat(param), flat(grad), flat(m), flat(v), t(lr / (1 - beta1 ** step)), t(beta1), t(1 - beta1),
-               t(beta2), t(1 - beta2), t(eps), t(1 - beta2 ** step), t(weight_decay))
+    # the reference's form; scalars rounded once from their exact values (1 − float32(0.999) is off by 1e-5)
+    c1, sqrt_c2 = 1 - beta1 ** step, (1 - beta2 ** step) ** 0.5
+    _adam_loop(flat(param), flat(grad), flat(m), flat(v), t(lr * sqrt_c2 / c1), t(beta1), t(1 - beta1),
+               t(beta2), t(1 - beta2), t(eps * sqrt_c2), t(weight_decay))
 
 
 # ---------------------------------------------------------------- RMSprop
