@@ -11,7 +11,6 @@ Pickle is never used: it can run arbitrary code when a file is loaded.
 """
 import json
 import os
-import secrets
 import zipfile
 
 import numpy as np
@@ -59,7 +58,7 @@ def save(path, module_or_state, meta=None):
     arrays[_META_KEY] = _text_array(meta_text)
 
     directory, name = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")  # same directory: os.replace is atomic
+    tmp = os.path.join(directory, f".{name}.{os.urandom(4).hex()}.tmp")  # same directory: os.replace is atomic
     try:
         with open(tmp, "xb") as f:
             np.savez(f, **arrays)  # object arrays were refused above, so nothing is pickled
