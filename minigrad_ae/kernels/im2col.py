@@ -22,7 +22,8 @@ def im2col_ref(x, kh, kw, stride, padding):
     """x (N, C, H, W) -> cols (N, C·kh·kw, OH·OW), zero padding included."""
     n, c, h, w = x.shape
     oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
-    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    padded = np.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=x.dtype)   # np.pad, but faster
+    padded[:, :, padding:padding + h, padding:padding + w] = x
     cols = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):
