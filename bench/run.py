@@ -298,11 +298,19 @@ def main():
             w.close()
     starts = cold_starts(1 if args.quick else 3, with_torch, args.threads)
 
+    print_report(times, first, overhead, kernel_times, starts, workloads, impls, rounds, began)
+
+
+def spread(ms_per_round):
+    """Interquartile range over median of one worker's per-round times: how much the machine's load moved them."""
+    if len(ms_per_round) < 2:
+        return 0.0
+    q1, q2, q3 = statistics.quantiles(ms_per_round, n=4)
+    return (q3 - q1) / q2
+
+
+def print_report(times, first, overhead, kernel_times, starts, workloads, impls, rounds, began):
     med = {impl: {name: statistics.median(ts) for name, ts in per.items()} for impl, per in times.items()}
-    print_report(med, first, overhead, kernel_times, starts, workloads, impls, rounds, began)
-
-
-def print_report(med, first, overhead, kernel_times, starts, workloads, impls, rounds, began):
     mg = "numba" if "numba" in impls else "numpy"
     print(f"\nmedian ms per training step over {rounds} interleaved rounds (float32; forward, loss, backward, Adam)")
     header = [f"{'':4}", f"{'minigrad_ae':>11}"]
@@ -322,6 +330,14 @@ def print_report(med, first, overhead, kernel_times, starts, workloads, impls, r
         print("  ".join(row))
     for name in workloads:
         print(f"  {name}: {WORKLOADS[name]}")
+    spreads = {name: {impl: spread(times[impl][name]) for impl in ("numba", "numpy", "torch", "floor")
+                      if impl in impls} for name in workloads}
+    print("spread over rounds (interquartile range / median of each worker's per-round times):")
+    for name, per in spreads.items():
+        print(f"  {name}  " + "  ".join(f"{impl} {value:.2f}" for impl, value in per.items()))
+    if max(max(per.values()) for per in spreads.values()) > 0.25:
+        print("  the machine was busy during this run: ratios can be off by 0.1 or more. Rerun when it is quiet, "
+              "or with --threads 1.")
     if "numba" in impls and "numpy" in impls:
         worst = max(abs(first["numba"][n]["loss"] - first["numpy"][n]["loss"]) / abs(first["numpy"][n]["loss"])
                     for n in workloads)
