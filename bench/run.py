@@ -335,6 +335,12 @@ def print_report(times, first, overhead, kernel_times, starts, workloads, impls,
     print("spread over rounds (interquartile range / median of each worker's per-round times):")
     for name, per in spreads.items():
         print(f"  {name}  " + "  ".join(f"{impl} {value:.2f}" for impl, value in per.items()))
+    best = {impl: {name: min(ts) for name, ts in per.items()} for impl, per in times.items()}
+    pairs = [("mg/torch", mg, "torch"), ("off/on", "numpy", "numba")]
+    print("ratios of each worker's fastest round (interference only ever adds time: an estimate for a quiet machine):")
+    for label, a, b in pairs:
+        if a in impls and b in impls:
+            print(f"  {label:9}" + "  ".join(f"{n} {best[a][n] / best[b][n]:.2f}" for n in workloads))
     if max(max(per.values()) for per in spreads.values()) > 0.25:
         print("  the machine was busy during this run: ratios can be off by 0.1 or more. Rerun when it is quiet, "
               "or with --threads 1.")
