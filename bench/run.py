@@ -342,7 +342,7 @@ def print_report(times, first, overhead, kernel_times, starts, workloads, impls,
         if a in impls and b in impls:
             print(f"  {label:9}" + "  ".join(f"{n} {best[a][n] / best[b][n]:.2f}" for n in workloads))
     if max(max(per.values()) for per in spreads.values()) > 0.25:
-        print("  the machine was busy during this run: ratios can be off by 0.1 or more. Rerun when it is quiet, "
+        print("  the machine was busy during this run: ratios can be off by 0.1 or more. Compare several runs, "
               "or rerun when the machine is quiet.")
     if "numba" in impls and "numpy" in impls:
         worst = max(abs(first["numba"][n]["loss"] - first["numpy"][n]["loss"]) / abs(first["numpy"][n]["loss"])
