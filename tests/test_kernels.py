@@ -195,8 +195,10 @@ def test_numba_disable_jit_runs_the_loops_as_python():
     code = ("import numpy as np\nfrom minigrad_ae import kernels as K\n"
             "a = np.array([-1.0, 2.0]); print(K.leaky_relu_forward(a, 0.5).tolist())\n"
             "from minigrad_ae.kernels.activations import _leaky_relu_forward_loop as loop\n"
-            "loop(a, 0.5, a.copy()); print(type(loop._compiled).__name__)")
-    assert run_python(code, NUMBA_DISABLE_JIT="1", MINIGRAD_AE_NUMBA="1").splitlines() == ["[-0.5, 2.0]", "function"]
+            "loop(a, 0.5, a.copy()); print(type(loop._compiled).__name__)\n"
+            "print(round(float(K.bce_sum(np.array([0.5, 1.0]), np.array([1.0, 1.0]))), 6))")   # a summing loop too
+    assert run_python(code, NUMBA_DISABLE_JIT="1", MINIGRAD_AE_NUMBA="1").splitlines() == [
+        "[-0.5, 2.0]", "function", str(round(np.log(2), 6))]   # −log 0.5 − log 1
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt tuning is glibc/Linux only")
