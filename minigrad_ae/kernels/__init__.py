@@ -24,7 +24,8 @@ from .activations import (leaky_relu_backward, leaky_relu_backward_numba, leaky_
                           sigmoid_forward_ref)
 from .im2col import col2im, col2im_numba, col2im_ref, conv_output_size, im2col, im2col_numba, im2col_ref
 from .jit import NUMBA_ENABLED
-from .losses import bce_elementwise, bce_grad, bce_grad_numba, bce_grad_ref, bce_logs, bce_sum, bce_sum_numba, bce_sum_ref
+from .losses import (bce_elementwise, bce_grad, bce_grad_numba, bce_grad_ref, bce_logs, bce_sum, bce_sum_numba,
+                     bce_sum_ref)
 from .memory import keep_freed_memory
 from .optim import (adam_update, adam_update_numba, adam_update_ref, rmsprop_update, rmsprop_update_numba,
                     rmsprop_update_ref, sgd_update, sgd_update_numba, sgd_update_ref)
