@@ -86,7 +86,7 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """z = aᵖ for a scalar p;  ∂L/∂a = g ⊙ p·aᵖ⁻¹."""
+    """z = aᵖ for a scalar p;  ∂L/∂a = g ⊙ p·aᵖ⁻¹  (0 for p = 0: a⁰ = 1 is constant, even at a = 0)."""
 
     @staticmethod
     def forward(ctx, a, exponent):
@@ -97,6 +97,8 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved
+        if ctx.p == 0:  # p·aᵖ⁻¹ would be 0·0⁻¹ = NaN at a = 0
+            return (np.zeros_like(g),)
         return (g * ctx.p * a ** (ctx.p - 1),)
 
 
@@ -148,8 +150,10 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx, a, axes):
-        ctx.axes = axes
-        return np.transpose(a, axes)
+        z = np.transpose(a, axes)
+        # NumPy validated the axes; normalise them (-1 -> ndim - 1) so argsort inverts the permutation
+        ctx.axes = None if axes is None else tuple(axis % a.ndim for axis in axes)
+        return z
 
     @staticmethod
     def backward(ctx, g):
