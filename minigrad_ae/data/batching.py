@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_generator
+from ..validate import generator
 
 
 def _check_xy(X, y, func):
@@ -35,7 +35,7 @@ def batches(X, y=None, batch_size=64, shuffle=True, rng=None, drop_last=False):
         raise ValueError(f"batches: batch_size must be an integer >= 1, got {batch_size!r}.")
     n = len(X)
     # The order is fixed now, not when iteration starts, so results don't depend on timing.
-    order = as_generator(rng, "batches").permutation(n) if shuffle else np.arange(n)
+    order = generator(rng, "batches").permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     # A separate generator, so the checks above run at call time, not at the first next().
     return _iterate(X, y, order, batch_size, stop)
@@ -62,7 +62,7 @@ def train_test_split(X, y=None, test_fraction=0.2, rng=None, stratify=False):
         )
     if stratify and y is None:
         raise ValueError("train_test_split: stratify=True needs labels; pass y.")
-    rng = as_generator(rng, "train_test_split")
+    rng = generator(rng, "train_test_split")
 
     groups = [np.flatnonzero(y == label) for label in np.unique(y)] if stratify else [np.arange(len(X))]
     test_parts, train_parts = [], []

@@ -7,11 +7,22 @@ one sample. Inputs are floating-point arrays, normally scaled to [0, 1].
 """
 
 import math
-import numbers
 
 import numpy as np
 
-from ._checks import as_generator, check_float_array, check_fraction
+from ..validate import fraction as check_fraction
+from ..validate import generator, number, numeric_array
+
+
+def check_float_array(x, func):
+    """``x`` as a floating-point ndarray with at least one axis (the corruptions keep x's dtype)."""
+    x = numeric_array(x, "x", func)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{func}: expected a floating-point array with values in [0, 1], got dtype {x.dtype}; "
+                        "convert first, e.g. x.astype(np.float32) / 255.")
+    if x.ndim == 0:
+        raise ValueError(f"{func}: expected an array of shape (n_samples, ...), got a scalar.")
+    return x
 
 
 def _exact_mask(shape, fraction, rng):
@@ -30,12 +41,10 @@ def gaussian_noise(x, sigma, rng=None, clip=None):
     by default nothing is clipped.
     """
     x = check_float_array(x, "gaussian_noise")
-    if (not isinstance(sigma, numbers.Real) or isinstance(sigma, bool)
-            or not math.isfinite(sigma) or sigma < 0):
-        raise ValueError(f"gaussian_noise: sigma must be a finite number >= 0, got {sigma!r}.")
+    sigma = number(sigma, "sigma", "gaussian_noise", low=0)
     if clip is not None and (np.shape(clip) != (2,) or not clip[0] <= clip[1]):
         raise ValueError(f"gaussian_noise: clip must be (low, high) with low <= high, got {clip!r}.")
-    rng = as_generator(rng, "gaussian_noise")
+    rng = generator(rng, "gaussian_noise")
 
     noisy = (x + sigma * rng.standard_normal(x.shape)).astype(x.dtype)
     if clip is not None:
@@ -51,7 +60,7 @@ def masking_noise(x, fraction, rng=None, fixed_count=False):
     """
     x = check_float_array(x, "masking_noise")
     fraction = check_fraction(fraction, "fraction", "masking_noise")
-    rng = as_generator(rng, "masking_noise")
+    rng = generator(rng, "masking_noise")
 
     mask = _exact_mask(x.shape, fraction, rng) if fixed_count else rng.random(x.shape) < fraction
     corrupted = x.copy()
@@ -67,7 +76,7 @@ def salt_and_pepper(x, fraction, rng=None):
     """
     x = check_float_array(x, "salt_and_pepper")
     fraction = check_fraction(fraction, "fraction", "salt_and_pepper")
-    rng = as_generator(rng, "salt_and_pepper")
+    rng = generator(rng, "salt_and_pepper")
 
     chosen = _exact_mask(x.shape, fraction, rng)
     salt = rng.random(x.shape) < 0.5
