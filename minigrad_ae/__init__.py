@@ -10,9 +10,10 @@ and ``viz`` (figures).
 """
 import importlib
 
-from .autodiff import (Context, Function, GradcheckError, GradcheckReport, ShapeError, Tensor, concatenate,
-                       detect_anomaly, enable_grad, gradcheck, no_grad, numerical_grad, ones, randn,
-                       relative_error, stack, tensor, unbroadcast, where, zeros)
+from .autodiff import (Context, Function, GradcheckError, GradcheckReport, ShapeError, Tensor, as_array,
+                       broadcast_to, cat, chunk, concatenate, detect_anomaly, enable_grad, grad, gradcheck, no_grad,
+                       numerical_grad, ones, ones_like, randn, randn_like, relative_error, split, stack, tensor,
+                       unbroadcast, where, zeros, zeros_like)
 from . import data, models, nn, optim
 from .io import Checkpoint, CheckpointError, load, save
 from .train import History, evaluate, fit

@@ -10,6 +10,10 @@ import numbers
 import numpy as np
 
 
+class ShapeError(ValueError):
+    """Inputs whose shapes do not fit together (an op, a layer, a loss); the message names the caller and the fix."""
+
+
 def generator(rng, func):
     """``rng`` if it is a ``np.random.Generator``, a fresh unseeded one if None; anything else is refused.
 

@@ -52,7 +52,7 @@ def test_tensor_facts_and_repr():
     assert "op=Sum" in repr(x.sum())
     assert x.numpy() is x.data
     d = (x * 2).detach()
-    assert not d.requires_grad and d._ctx is None
+    assert not d.requires_grad and d.creator is None
 
 
 def test_constructors():
@@ -116,7 +116,7 @@ def test_no_grad_records_nothing():
         y = x * 2
         with mg.enable_grad():
             z = x * 2
-    assert not y.requires_grad and y._ctx is None
+    assert not y.requires_grad and y.creator is None
     assert z.requires_grad
     assert (x * 2).requires_grad  # restored after the block
 
@@ -194,7 +194,7 @@ def test_backward_on_non_scalar_without_grad():
     y = mg.tensor(np.ones((3, 4)), requires_grad=True) * 2
     with pytest.raises(RuntimeError, match=r"shape \(3, 4\).*y.sum\(\)"):
         y.backward()
-    with pytest.raises(mg.ShapeError, match=r"grad has shape \(4,\).*\(3, 4\)"):
+    with pytest.raises(mg.ShapeError, match=r"upstream gradient has shape \(4,\).*\(3, 4\)"):
         y.backward(np.ones(4))
 
 

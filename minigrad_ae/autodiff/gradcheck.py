@@ -156,8 +156,8 @@ def _as_inputs(inputs, caller):
         inputs = [inputs]
     tensors = [x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64)) for x in inputs]
     for i, t in enumerate(tensors):
-        if t._ctx is not None:
-            raise ValueError(f"{caller}: input {i} {t.shape} is the output of {t._ctx.fn.__name__}, not a leaf. "
+        if t.creator is not None:
+            raise ValueError(f"{caller}: input {i} {t.shape} is the output of {t.creator.fn.__name__}, not a leaf. "
                              "Pass the tensors fn starts from (or x.detach()).")
         if not np.issubdtype(t.dtype, np.floating):
             raise TypeError(f"{caller}: input {i} has dtype {t.dtype}; gradients need float inputs.")

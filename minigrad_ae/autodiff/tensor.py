@@ -1,34 +1,41 @@
-"""``Tensor``: a NumPy array that remembers the op that made it, so gradients can flow back.
+"""``Tensor``: a NumPy array that remembers the op that made it (its ``creator``), so gradients can flow back.
 
-Every arithmetic method below is one line that hands its arrays to a ``Function`` in ``ops.py``,
-where the forward and its vector-Jacobian product sit side by side.
+This file is the data structure alone. What you can *do* with a tensor — ``+ * @``, ``.exp()``, ``.sum()``,
+``.backward()`` — is attached by ``methods.py``, one line per method, each handing its arrays to a ``Function``
+(``ops.py``) or to the engine (``engine.py``). That keeps the import graph a straight line:
+tensor → engine → function → ops → methods (the engine walks any graph of creators; it needs no op).
 """
 import numpy as np
 
+from ..validate import generator
+
 
 class Tensor:
-    """An n-d array (``data``) plus what autodiff needs: ``requires_grad``, ``grad`` and the op (``_ctx``).
+    """An n-d array (``data``) plus what autodiff needs: ``requires_grad``, ``grad`` and ``creator``.
 
     float32 by default; float64 data stays float64 (use it for gradient checks).
-    ``grad`` is a NumPy array shaped like ``data`` once ``backward()`` has reached this tensor.
+    ``creator`` is the record (a ``Context``) of the op that computed this tensor — its Function, its input
+    tensors and what its backward needs — or None for a leaf (data you made: inputs, parameters).
+    ``grad`` is a NumPy array shaped like ``data`` once ``backward()`` has reached this tensor
+    (a Tensor after ``backward(create_graph=True)``, so it can be differentiated again).
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_ctx", "_version", "name", "__weakref__")
+    __slots__ = ("data", "requires_grad", "grad", "creator", "_version", "name", "__weakref__")
     __array_ufunc__ = None  # make ``ndarray + Tensor`` call Tensor.__radd__ instead of NumPy
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         self.data = _to_array(data, dtype, requires_grad)
         self.requires_grad = bool(requires_grad)
         self.grad = None
-        self._ctx = None
+        self.creator = None
         self._version = 0   # bumped by in-place updates (optimizers); checked by backward
         self.name = name
 
     @classmethod
-    def _make(cls, data, requires_grad, ctx):
+    def _make(cls, data, requires_grad, creator):
         """Fast constructor for op outputs: ``data`` is already a proper ndarray."""
         t = object.__new__(cls)
-        t.data, t.requires_grad, t.grad, t._ctx, t._version, t.name = data, requires_grad, None, ctx, 0, None
+        t.data, t.requires_grad, t.grad, t.creator, t._version, t.name = data, requires_grad, None, creator, 0, None
         return t
 
     # ----- array facts -----
@@ -36,6 +43,11 @@ class Tensor:
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
     size = property(lambda self: self.data.size)
+
+    @property
+    def is_leaf(self):
+        """True for a tensor no recorded op made (inputs, parameters): backward accumulates into its ``.grad``."""
+        return self.creator is None
 
     def __len__(self):
         return len(self.data)
@@ -55,6 +67,17 @@ class Tensor:
         """A tensor sharing this data but cut from the graph (no gradient flows through it)."""
         return Tensor._make(self.data, False, None)
 
+    def requires_grad_(self, requires_grad=True):
+        """Switch gradient tracking of a leaf on or off, in place; returns the tensor (as in PyTorch)."""
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError(f"requires_grad_: this tensor was computed by {self.creator.fn.__name__}; only leaves "
+                               "can stop requiring grad. Use t.detach() for a copy cut from the graph.")
+        if requires_grad and not np.issubdtype(self.dtype, np.floating):
+            raise TypeError(f"requires_grad_: a {self.dtype} tensor cannot require grad (gradients need real "
+                            "numbers). Make it float first: mg.tensor(x, dtype=np.float32).")
+        self.requires_grad = bool(requires_grad)
+        return self
+
     def bump_version(self):
         """Record an in-place change of ``data`` so a stale graph refuses to backpropagate through it."""
         self._version += 1
@@ -65,87 +88,19 @@ class Tensor:
         extras = [f"dtype={self.dtype}"]
         if self.requires_grad:
             extras.append("requires_grad=True")
-        if self._ctx is not None:
-            extras.append(f"op={self._ctx.fn.__name__}")
+        if self.creator is not None:
+            extras.append(f"op={self.creator.fn.__name__}")
         return f"tensor({body}, {', '.join(extras)})"
 
-    # ----- autodiff -----
-    def backward(self, grad=None, retain_graph=False):
-        """Fill ``.grad`` of every tensor this one depends on with ∂self/∂tensor (times ``grad``).
 
-        Leaf gradients accumulate across calls (call ``zero_grad`` between steps). Without
-        ``retain_graph=True`` the saved arrays are freed, so a second backward raises.
-        """
-        from .engine import backward
-        backward(self, grad, retain_graph)
-
-    def graph(self):
-        """Print the computation graph that produced this tensor, as indented text."""
-        from .graph import graph_text
-        print(graph_text(self))
-
-    # ----- operators (each calls one Function in ops.py) -----
-    def __add__(self, other): return ops.Add.apply(self, other)
-    def __radd__(self, other): return ops.Add.apply(other, self)
-    def __sub__(self, other): return ops.Sub.apply(self, other)
-    def __rsub__(self, other): return ops.Sub.apply(other, self)
-    def __mul__(self, other): return ops.Mul.apply(self, other)
-    def __rmul__(self, other): return ops.Mul.apply(other, self)
-    def __truediv__(self, other): return ops.Div.apply(self, other)
-    def __rtruediv__(self, other): return ops.Div.apply(other, self)
-    def __matmul__(self, other): return ops.MatMul.apply(self, other)
-    def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
-    def __neg__(self): return ops.Neg.apply(self)
-
-    def __pow__(self, exponent):
-        if isinstance(exponent, (Tensor, np.ndarray, list)):
-            raise TypeError("pow: the exponent must be a Python or NumPy scalar, got "
-                            f"{type(exponent).__name__}. For a tensor exponent b use (b * x.log()).exp().")
-        return ops.Pow.apply(self, exponent=exponent)
-
-    def __getitem__(self, index):
-        if isinstance(index, Tensor):
-            index = index.data
-        elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-        return ops.GetItem.apply(self, index=index)
-
-    # ----- shape -----
-    @property
-    def T(self):
-        """Reverse the axes (the matrix transpose for 2-d)."""
-        return ops.Transpose.apply(self, axes=None)
-
-    def transpose(self, *axes):
-        """Permute the axes: ``x.transpose(1, 0, 2)``; no arguments reverses them."""
-        return ops.Transpose.apply(self, axes=_flatten_args(axes) or None)
-
-    def reshape(self, *shape):
-        """Same elements, new shape: ``x.reshape(2, -1)`` or ``x.reshape((2, -1))``."""
-        return ops.Reshape.apply(self, shape=_flatten_args(shape))
-
-    # ----- reductions -----
-    def sum(self, axis=None, keepdims=False): return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
-    def max(self, axis=None, keepdims=False): return ops.Max.apply(self, axis=axis, keepdims=keepdims)
-
-    # ----- elementwise -----
-    def exp(self): return ops.Exp.apply(self)
-    def log(self): return ops.Log.apply(self)
-    def sqrt(self): return ops.Sqrt.apply(self)
-    def abs(self): return ops.Abs.apply(self)
-    def tanh(self): return ops.Tanh.apply(self)
-    def sigmoid(self): return ops.Sigmoid.apply(self)
-    def relu(self): return ops.ReLU.apply(self)
-    def leaky_relu(self, negative_slope=0.01): return ops.LeakyReLU.apply(self, slope=negative_slope)
-    def clip(self, lo=None, hi=None): return ops.Clip.apply(self, lo=lo, hi=hi)
+def as_array(x):
+    """The NumPy array behind ``x``: a Tensor's ``data``, anything else through ``np.asarray`` (no copy if it can)."""
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def _flatten_args(args):
-    """Accept both f(2, 3) and f((2, 3))."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        return tuple(args[0])
-    return tuple(args)
+def as_tensor(x):
+    """Tensors pass through (keeping their graph); arrays, lists and numbers become constant tensors."""
+    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _to_array(data, dtype, requires_grad):
@@ -159,8 +114,8 @@ def _to_array(data, dtype, requires_grad):
                         "Nested lists must be rectangular and hold numbers only.") from None
     keeps_dtype = isinstance(data, (np.ndarray, np.generic)) and arr.dtype in (np.float32, np.float64)
     if dtype is None and not keeps_dtype:  # Python floats and lists become float32, not NumPy's float64
-        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-            raise TypeError(f"tensor: data of dtype {arr.dtype} is not numeric; pass numbers.")
+        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_) or arr.dtype.kind == "c":
+            raise TypeError(f"tensor: data of dtype {arr.dtype} is not real-valued; pass real numbers.")
         arr = arr.astype(np.float32)
     if requires_grad and not np.issubdtype(arr.dtype, np.floating):
         raise TypeError(f"tensor: a {arr.dtype} tensor cannot require grad (gradients need real numbers). "
@@ -185,8 +140,26 @@ def ones(shape, dtype=np.float32, requires_grad=False):
 
 def randn(shape, rng=None, dtype=np.float32, requires_grad=False):
     """Standard-normal samples N(0, 1) drawn from ``rng`` (a ``np.random.Generator``)."""
-    rng = np.random.default_rng() if rng is None else rng
+    rng = generator(rng, "randn")
     return Tensor(rng.standard_normal(shape).astype(dtype), requires_grad=requires_grad)
 
 
-from . import ops  # noqa: E402  (ops.py needs Tensor defined first; the methods above use ops)
+def zeros_like(x, requires_grad=False):
+    """Zeros shaped and typed like ``x`` (a Tensor or array)."""
+    return zeros(np.shape(as_array(x)), _float_dtype(x), requires_grad)
+
+
+def ones_like(x, requires_grad=False):
+    """Ones shaped and typed like ``x`` (a Tensor or array)."""
+    return ones(np.shape(as_array(x)), _float_dtype(x), requires_grad)
+
+
+def randn_like(x, rng=None, requires_grad=False):
+    """N(0, 1) samples shaped and typed like ``x``, drawn from ``rng`` (PyTorch's ``torch.randn_like`` uses a
+    global generator; here every random draw names its generator, so a seeded run is reproducible)."""
+    return randn(np.shape(as_array(x)), generator(rng, "randn_like"), _float_dtype(x), requires_grad)
+
+
+def _float_dtype(x):
+    dtype = as_array(x).dtype
+    return dtype if dtype.kind == "f" else np.dtype(np.float32)

@@ -5,9 +5,11 @@ and are re-exported here. Shapes: x is (batch, features) or a single sample (fea
 """
 import numpy as np
 
-from ..autodiff import Function, ShapeError, Tensor, ops
+from ..autodiff import ShapeError, Tensor, as_tensor, ops
+from ..validate import generator
 from .conv import conv2d, conv_transpose2d
-from .losses import (_as_tensor, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, gaussian_kl,
+from .fused import Affine, BatchNorm
+from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, gaussian_kl,
                      kl_sparsity, l1_penalty, log_softmax, mse_loss, softmax)
 from .penalties import contractive_penalty
 from .quantize import vector_quantize
@@ -22,50 +24,24 @@ __all__ = ["batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logi
 
 def linear(x, weight, bias=None):
     """y = x Wᵀ + b;  x (..., in), W (out, in), b (out,) or None  ->  y (..., out)."""
+    x = as_tensor(x)
     out_features, in_features = weight.shape
     if x.ndim == 0 or x.shape[-1] != in_features:
+        if x.size == in_features:                               # one sample, e.g. an 8×8 image for 64 inputs
+            fix = f"it looks like one sample: flatten it to a batch of one, x.reshape(1, {in_features})"
+        elif x.ndim > 2 and np.prod(x.shape[1:]) == in_features:  # a batch of images for a flat layer
+            fix = f"flatten each sample: x.reshape(len(x), {in_features})"
+        else:
+            fix = f"build the layer as Linear({x.shape[-1] if x.ndim else '?'}, {out_features}) if this is its input"
         raise ShapeError(f"linear: input of shape {x.shape} does not fit a layer with in_features={in_features}, "
                          f"out_features={out_features} (weight {weight.shape}); the input's last dimension must be "
-                         f"{in_features}. Fix: Linear({x.shape[-1] if x.ndim else '?'}, {out_features}), or reshape "
-                         "the input to (batch, in_features).")
+                         f"{in_features}. Fix: {fix}.")
     if bias is None:
         return Affine.apply(x, weight)
     if bias.shape != (out_features,):
         raise ShapeError(f"linear: bias of shape {bias.shape} does not fit weight {weight.shape}; it must be "
                          f"({out_features},).")
     return Affine.apply(x, weight, bias)
-
-
-class Affine(Function):
-    """y = x Wᵀ + b;  ∂L/∂x = g W,  ∂L/∂W = gᵀ x (summed over the batch),  ∂L/∂b = Σ_batch g.
-
-    Leading axes of x are batch axes. All three products, and the batch sum (a product with a vector
-    of ones), run on BLAS.
-    """
-    fresh_grads = True
-
-    @staticmethod
-    def forward(ctx, x, weight, bias=None):
-        ctx.save_for_backward(x, weight)
-        y = x @ weight.T
-        if bias is None:
-            return y
-        if bias.dtype != y.dtype:
-            return y + bias  # mixed precision: let NumPy promote
-        y += bias            # y is fresh from the product: adding in place saves a pass and an allocation
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        x, weight = ctx.saved
-        need = ctx.needs_input_grad  # (x, W) or (x, W, b)
-        rows = g.reshape(-1, g.shape[-1])
-        gx = g @ weight if need[0] else None
-        gw = rows.T @ x.reshape(-1, x.shape[-1]) if need[1] else None
-        if len(need) == 2:
-            return gx, gw
-        gb = np.ones(len(rows), dtype=g.dtype) @ rows if need[2] else None
-        return gx, gw, gb
 
 
 # ---------------------------------------------------------------- activations (ops from autodiff)
@@ -102,9 +78,8 @@ def dropout(x, p=0.5, training=True, rng=None):
     check_dropout_p(p)
     if not training or p == 0:
         return x
-    x = _as_tensor(x)
-    rng = np.random.default_rng() if rng is None else rng
-    keep = rng.random(x.shape) >= p  # each element survives with probability 1 − p
+    x = as_tensor(x)
+    keep = generator(rng, "dropout").random(x.shape) >= p  # each element survives with probability 1 − p
     return x * (keep / (1 - p)).astype(x.dtype)
 
 
@@ -135,33 +110,6 @@ def batch_norm(x, running_mean, running_var, weight, bias, training=False, momen
                            running_var=running_var)
 
 
-class BatchNorm(Function):
-    """Training batch norm, sums over the m rows: x̂ = (x − μ)/√(σ² + ε), y = γ x̂ + β;
-    ∂L/∂x = γ/(m√(σ² + ε)) · (m·g − Σg − x̂·Σ(g ⊙ x̂)),  ∂L/∂γ = Σ g ⊙ x̂,  ∂L/∂β = Σ g."""
-    fresh_grads = True
-
-    @staticmethod
-    def forward(ctx, x, gamma, beta, eps, momentum, running_mean, running_var):
-        m = x.shape[0]
-        mean, var = x.mean(axis=0), x.var(axis=0)
-        inv_std = 1 / np.sqrt(var + eps)
-        x_hat = (x - mean) * inv_std
-        # the running variance estimates the population's, hence the unbiased m/(m − 1) form
-        running_mean += momentum * (mean - running_mean)
-        running_var += momentum * (var * m / (m - 1) - running_var)
-        ctx.save_for_backward(x_hat, gamma, inv_std)
-        return gamma * x_hat + beta
-
-    @staticmethod
-    def backward(ctx, g):
-        x_hat, gamma, inv_std = ctx.saved
-        m = g.shape[0]
-        sum_g, sum_g_xhat = g.sum(axis=0), (g * x_hat).sum(axis=0)
-        need_x, need_gamma, need_beta = ctx.needs_input_grad
-        gx = gamma * inv_std / m * (m * g - sum_g - x_hat * sum_g_xhat) if need_x else None
-        return gx, (sum_g_xhat if need_gamma else None), (sum_g if need_beta else None)
-
-
 # ---------------------------------------------------------------- variational autoencoder
 
 
@@ -171,12 +119,12 @@ def reparameterize(mu, logvar, eps=None, rng=None):
     ε is drawn from ``rng`` unless given (an array shaped like μ); it is returned so a hand-derived gradient
     can reuse it: ∂z/∂μ = 1, ∂z/∂logvar = ½·e^{½·logvar} ⊙ ε. No gradient flows into ε.
     """
-    mu, logvar = _as_tensor(mu), _as_tensor(logvar)
+    mu, logvar = as_tensor(mu), as_tensor(logvar)
     if logvar.shape != mu.shape:
         raise ShapeError(f"reparameterize: mu has shape {mu.shape} but logvar has shape {logvar.shape}; "
                          "they must match.")
     if eps is None:
-        eps = (np.random.default_rng() if rng is None else rng).standard_normal(mu.shape)
+        eps = generator(rng, "reparameterize").standard_normal(mu.shape)
     eps = np.asarray(eps.data if isinstance(eps, Tensor) else eps, dtype=mu.dtype)
     if eps.shape != mu.shape:
         raise ShapeError(f"reparameterize: eps has shape {eps.shape} but mu has shape {mu.shape}; they must match.")

@@ -2,8 +2,9 @@
 
 Built from autodiff ops, so its gradient w.r.t. both the code and the weights comes from the engine.
 """
-from ..autodiff import ShapeError
-from .losses import _as_tensor, _check_reduction, _reduce
+from ..autodiff import ShapeError, as_tensor
+from .fused import reduce
+from .losses import check_reduction
 
 
 def contractive_penalty(h, weight, reduction="mean"):
@@ -14,12 +15,12 @@ def contractive_penalty(h, weight, reduction="mean"):
     Then the mean ('mean') or sum ('sum') over the batch, or one value per sample ('none').
     Only valid for a sigmoid encoder: another activation has another derivative.
     """
-    _check_reduction("contractive_penalty", reduction)
-    h, weight = _as_tensor(h), _as_tensor(weight)
+    check_reduction("contractive_penalty", reduction)
+    h, weight = as_tensor(h), as_tensor(weight)
     if weight.ndim != 2 or h.ndim == 0 or h.shape[-1] != weight.shape[0]:
         raise ShapeError(f"contractive_penalty: code h of shape {h.shape} does not fit encoder weight of shape "
                          f"{weight.shape}; expected h (batch, n_hidden) and weight (n_hidden, n_in), e.g. "
                          "contractive_penalty(encoder(x).sigmoid(), encoder.weight).")
     squared_row_norms = (weight ** 2).sum(axis=1)             # Σᵢ Wⱼᵢ², (n_hidden,)
     slopes = h * (1 - h)                                      # σ′ at each unit, written through σ's output
-    return _reduce((slopes ** 2 * squared_row_norms).sum(axis=-1), reduction)
+    return reduce((slopes ** 2 * squared_row_norms).sum(axis=-1), reduction)

@@ -11,8 +11,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..autodiff import Function, ShapeError, Tensor
-from .losses import _as_tensor, mse_loss
+from ..autodiff import ShapeError, Tensor, as_tensor
+from .fused import StraightThrough
+from .losses import mse_loss
 
 
 class Quantized(NamedTuple):
@@ -31,7 +32,7 @@ def vector_quantize(z_e, codebook, beta=0.25):
     Both losses sum the squared distance over d and average over the N vectors, so
     ∂codebook_loss/∂eₖ = (2/N) Σ_{n: kₙ = k} (eₖ − z_e,n) and ∂commitment_loss/∂z_e,n = (2β/N)(z_e,n − e_kₙ).
     """
-    z_e, codebook = _as_tensor(z_e), _as_tensor(codebook)
+    z_e, codebook = as_tensor(z_e), as_tensor(codebook)
     _check(z_e, codebook, beta)
     indices = nearest_codes(z_e.data, codebook.data)
     chosen = codebook[indices]  # (..., d); GetItem's backward scatter-adds, so each row sums over its vectors
@@ -61,24 +62,6 @@ def perplexity(counts):
     """exp(−Σₖ pₖ log pₖ), pₖ = countsₖ / Σ counts: the effective number of codebook rows in use."""
     p = counts[counts > 0] / counts.sum()
     return float(np.exp(-(p * np.log(p)).sum()))
-
-
-class StraightThrough(Function):
-    """Forward z_q = e (the chosen rows); backward ∂L/∂z_e = ∂L/∂z_q, copied unchanged, and e gets nothing.
-
-    The same as the usual one-liner z_q = z_e + sg[e − z_e], whose forward value is e and whose only
-    gradient path is the identity to z_e; as a Function the forward is exactly e (no z_e + (e − z_e) rounding).
-    The decoder's gradient passes the quantiser as if it were the identity: it tells the encoder in which
-    direction to move z_e, which is useful even though the true derivative of the nearest-row choice is zero.
-    """
-
-    @staticmethod
-    def forward(ctx, z_e, chosen):
-        return chosen
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, None
 
 
 def _check(z_e, codebook, beta):
