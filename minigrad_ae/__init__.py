@@ -10,7 +10,7 @@ and ``viz`` (figures).
 """
 import importlib
 
-from .autodiff import (Context, Function, GradcheckError, GradcheckReport, ShapeError, Tensor, as_array,
+from .autodiff import (Context, Function, GradcheckError, GradcheckReport, ShapeError, Tensor, as_array, as_tensor,
                        broadcast_to, cat, chunk, concatenate, detect_anomaly, enable_grad, grad, gradcheck, no_grad,
                        numerical_grad, ones, ones_like, randn, randn_like, relative_error, split, stack, tensor,
                        unbroadcast, where, zeros, zeros_like)

@@ -28,6 +28,8 @@ A Function whose backward needs such an intermediate (a fused loss, batch norm, 
 ``composite(*tensors, **params)``: the same forward as a composition of primitive ops, whose graph the engine
 differentiates instead when it builds a graph of gradients.
 """
+import weakref
+
 import numpy as np
 
 from . import anomaly, mode
@@ -49,7 +51,7 @@ class Context:
     """
 
     __slots__ = ("fn", "parents", "needs_input_grad", "params", "version_sum", "created_at", "_saved", "_roles",
-                 "_graph_of_grads", "__dict__")
+                 "_output", "_graph_of_grads", "__dict__")
 
     def __init__(self, fn, parents, needs_input_grad, params):
         self.fn = fn
@@ -59,20 +61,23 @@ class Context:
         # versions only grow, so their sum changes exactly when an input was modified in place
         self.version_sum = sum([p._version for p in parents])
         self.created_at = anomaly.user_frame() if mode.anomaly_enabled else None
-        self._saved, self._roles, self._graph_of_grads = (), (), False
+        self._saved, self._roles, self._output, self._graph_of_grads = (), (), None, False
 
     def save_for_backward(self, *values):
         """Keep what backward needs (arrays, index tuples); read back as ``ctx.saved``, freed after backward."""
         self._saved = values
 
-    def _seal(self, out):
+    def _seal(self, returned, output):
         """After forward: note which saved arrays are inputs or the output, and make saved arrays read-only,
-        so an accidental in-place write in backward fails loudly instead of corrupting a gradient."""
+        so an accidental in-place write in backward fails loudly instead of corrupting a gradient.
+
+        ``returned`` is what forward returned (a NumPy scalar for a 0-d result), ``output`` the Tensor made of it:
+        only a weak reference is kept (the output holds this record, not the other way round)."""
         roles, frozen = [], []
         for value in self._saved:
             role = None
-            if value is out:
-                role = OUTPUT
+            if value is returned:
+                role, value, self._output = OUTPUT, output.data, weakref.ref(output)
             else:
                 for i, p in enumerate(self.parents):
                     if value is p.data:
@@ -96,9 +101,17 @@ class Context:
                 "or recompute the forward pass.")
         if not self._graph_of_grads:
             return self._saved
-        return tuple(value if role is None else
-                     Tensor._make(value, True, self) if role == OUTPUT else self.parents[role[1]]
+        return tuple(value if role is None else self._output_tensor(value) if role == OUTPUT else self.parents[role[1]]
                      for value, role in zip(self._saved, self._roles))
+
+    def _output_tensor(self, value):
+        """The output Tensor itself (one graph node per output, however often it is asked for), or, once the
+        program has dropped it, a new Tensor of the same value and creator that stands in for it."""
+        output = self._output()
+        if output is None:
+            output = Tensor._make(value, True, self)
+            self._output = weakref.ref(output)
+        return output
 
     def vjp(self, g, create_graph=False):
         """One gradient per input (None where none is needed) from g = ∂L/∂output: the op's backward, checked."""
@@ -118,9 +131,9 @@ class Context:
             raise RuntimeError(f"backward: {self.fn.__name__}.backward returned {len(grads)} gradients for "
                                f"{len(self.parents)} inputs; return one per input (None for no gradient).")
         if mode.anomaly_enabled:
-            for grad in grads:
-                if grad is not None:
-                    anomaly.check_finite(grad, "backward gradient", self)
+            for input_grad in grads:
+                if input_grad is not None:
+                    anomaly.check_finite(input_grad, "backward gradient", self)
         return grads
 
     def _composite_vjp(self, g):
@@ -133,7 +146,7 @@ class Context:
 
     def release(self):
         """Drop everything saved after backward: the saved arrays are the graph's largest part."""
-        self._saved = self._roles = self.params = None
+        self._saved = self._roles = self.params = self._output = None
 
     def _refuse_modified_inputs(self):
         raise RuntimeError(
@@ -171,21 +184,22 @@ class Function:
         record = mode.grad_enabled and True in needs
         ctx = Context(cls, tensors, needs, params)
         try:
-            out = cls.forward(ctx, *[t.data for t in tensors], **params)
+            returned = cls.forward(ctx, *[t.data for t in tensors], **params)
         except ShapeError:
             raise
         except (ValueError, IndexError) as err:
             raise ShapeError(f"{cls.__name__}: {err}. Inputs: {anomaly.describe(tensors)}. {cls.hint}"
                              ).with_traceback(None) from None
-        if type(out) is not np.ndarray:  # a reduction may return a NumPy scalar
-            out = np.asarray(out)
+        # a reduction or a ufunc on a 0-d array returns a NumPy scalar
+        out = returned if type(returned) is np.ndarray else np.asarray(returned)
         if mode.anomaly_enabled:
             anomaly.check_finite(out, "forward output", ctx)
         if not record:
             return Tensor._make(out, False, None)
+        output = Tensor._make(out, True, ctx)
         if ctx._saved:
-            ctx._seal(out)
-        return Tensor._make(out, True, ctx)
+            ctx._seal(returned, output)
+        return output
 
 
 _FLOAT32 = np.dtype(np.float32)

@@ -185,7 +185,7 @@ class BCEWithLogits(Function):
 
     @staticmethod
     def composite(z, y, reduction):
-        return reduce(z.relu() - z * y + (1 + (-z.abs()).exp()).log(), reduction)
+        return reduce(-(-z).sigmoid().log() - z * y, reduction)   # log(1 + eᶻ) = −log σ(−z): smooth everywhere
 
 
 # ---------------------------------------------------------------- classification
