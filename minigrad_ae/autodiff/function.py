@@ -58,8 +58,7 @@ class Context:
         self.parents = parents                    # the input Tensors
         self.needs_input_grad = needs_input_grad  # one bool per input
         self.params = params                      # forward's keyword settings (a composite re-runs with them)
-        # versions only grow, so their sum changes exactly when an input was modified in place
-        self.version_sum = sum([p._version for p in parents])
+        self.version_sum = 0                      # set when the op is recorded (see Function.apply)
         self.created_at = anomaly.user_frame() if mode.anomaly_enabled else None
         self._saved, self._roles, self._output, self._graph_of_grads = (), (), None, False
 
@@ -197,6 +196,8 @@ class Function:
         if not record:
             return Tensor._make(out, False, None)
         output = Tensor._make(out, True, ctx)
+        # versions only grow, so their sum changes exactly when an input was modified in place afterwards
+        ctx.version_sum = sum([t._version for t in tensors])
         if ctx._saved:
             ctx._seal(returned, output)
         return output
