@@ -13,6 +13,9 @@ from hypothesis.extra import numpy as hnp
 from minigrad_ae import kernels as K
 from minigrad_ae.autodiff import ops
 
+pytestmark = pytest.mark.skipif(not K.NUMBA_INSTALLED, reason="numba is not installed: the kernels run their "
+                                "NumPy references (tests/test_without_numba.py checks that)")
+
 DTYPES = st.sampled_from([np.float32, np.float64])
 SEEDS = st.integers(0, 2**32 - 1)
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=7)   # 0-d, empty axes, odd sizes

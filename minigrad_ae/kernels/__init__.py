@@ -19,11 +19,11 @@ What numba runs, and what it does not (measured in bench/README.md):
 """
 from .activations import sigmoid
 from .im2col import col2im, conv_output_size, im2col
-from .jit import NUMBA_ENABLED, Kernel, elementwise
+from .jit import NUMBA_ENABLED, NUMBA_INSTALLED, Kernel, elementwise
 from .losses import LOG_FLOOR, bce_elementwise, bce_grad, bce_logs, bce_sum
 from .memory import keep_freed_memory
 from .optim import adam_update, rmsprop_update, sgd_update
 
-__all__ = ["LOG_FLOOR", "NUMBA_ENABLED", "Kernel", "adam_update", "bce_elementwise", "bce_grad", "bce_logs", "bce_sum",
+__all__ = ["LOG_FLOOR", "NUMBA_ENABLED", "NUMBA_INSTALLED", "Kernel", "adam_update", "bce_elementwise", "bce_grad", "bce_logs", "bce_sum",
            "col2im", "conv_output_size", "elementwise", "im2col", "keep_freed_memory", "rmsprop_update",
            "sgd_update", "sigmoid"]

@@ -14,7 +14,14 @@ import numpy as np
 _SCALARS = (int, float, np.integer, np.floating)
 # numba is a dependency, but the package also runs without it (a Python numba does not support yet, a browser
 # kernel): find_spec looks for it without importing it (that costs ~0.2 s, paid only when a kernel compiles)
-NUMBA_INSTALLED = importlib.util.find_spec("numba") is not None
+def _numba_installed():
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except ImportError:   # a broken install counts as none
+        return False
+
+
+NUMBA_INSTALLED = _numba_installed()
 NUMBA_ENABLED = NUMBA_INSTALLED and os.environ.get("MINIGRAD_AE_NUMBA", "1").strip().lower() not in (
     "0", "false", "no", "off")
 if not NUMBA_INSTALLED:

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from ..autodiff import ShapeError, as_tensor
-from ..validate import generator
+from ..validate import generator, integer, is_integer, positive_int
 from . import init
 from .fused import Convolution2d, TransposedConvolution2d
 from .module import Module, Parameter
@@ -130,29 +130,22 @@ def _check_input(name, x, in_channels, weight):
 
 
 def _check_geometry(name, stride, padding, output_padding=0):
-    if not (_is_int(stride) and stride >= 1):
-        raise ValueError(f"{name}: stride must be a positive integer (one for height and width), got {stride!r}.")
-    if not (_is_int(padding) and padding >= 0):
-        raise ValueError(f"{name}: padding must be a non-negative integer (zeros on every side), got {padding!r}.")
-    if not (_is_int(output_padding) and 0 <= output_padding < stride):
+    integer(stride, "stride (one for height and width)", name, low=1)
+    integer(padding, "padding (zeros on every side)", name, low=0)
+    if not (is_integer(output_padding) and 0 <= output_padding < stride):
         raise ValueError(f"{name}: output_padding must be an integer in [0, stride) = [0, {stride}), got "
                          f"{output_padding!r}. The stride output sizes from H_out to H_out + stride − 1 all "
                          "convolve back to the input's size; output_padding picks one of them.")
 
 
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def _check_channels(name, in_channels, out_channels):
-    for what, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-        if not (_is_int(value) and value >= 1):
-            raise ValueError(f"{name}: {what} must be a positive integer, got {value!r}.")
+    positive_int(in_channels, "in_channels", name)
+    positive_int(out_channels, "out_channels", name)
 
 
 def _kernel_pair(name, kernel_size):
-    pair = (kernel_size, kernel_size) if isinstance(kernel_size, (int, np.integer)) else tuple(kernel_size)
-    if len(pair) != 2 or not all(_is_int(k) and k >= 1 for k in pair):
+    pair = (kernel_size,) * 2 if is_integer(kernel_size) else kernel_size
+    if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(is_integer(k) and k >= 1 for k in pair)):
         raise ValueError(f"{name}: kernel_size must be a positive integer or a pair (kh, kw) of them, "
                          f"got {kernel_size!r}.")
     return int(pair[0]), int(pair[1])
