@@ -57,7 +57,7 @@ def test_l1_loss_gradient_is_zero_where_input_equals_target():
 
 
 def test_loss_module_errors_and_repr():
-    with pytest.raises(ValueError, match="MSELoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+    with pytest.raises(ValueError, match="MSELoss: reduction must be one of 'mean', 'sum', 'none'; got 'avg'"):
         nn.MSELoss(reduction="avg")
     with pytest.raises(mg.ShapeError, match=r"l1_loss: input has shape \(3,\) but target has shape \(3, 1\)"):
         nn.L1Loss()(np.zeros(3), np.zeros((3, 1)))

@@ -146,6 +146,8 @@ def loss_inputs(name, rng):
         return [rng.standard_normal((6, 4)), rng.integers(0, 4, 6)]
     if name == "BCELoss":
         return [rng.uniform(0.01, 0.99, (6, 4)), rng.uniform(0, 1, (6, 4))]
+    if name == "BCEWithLogitsLoss":
+        return [rng.standard_normal((6, 4)), rng.uniform(0, 1, (6, 4))]
     return [rng.standard_normal((6, 4)), rng.standard_normal((6, 4))]
 
 

@@ -4,8 +4,10 @@ Each one keeps its ``reduction`` ('mean', 'sum' or 'none') and calls the functio
 (``F.mse_loss`` ...), so module and function always give the same number. ``l1_loss`` is new here: it is
 composed from autodiff ops (|x − y| and a reduction), so its gradient needs no code of its own.
 """
+from ..autodiff import Tensor, tensor
+from ..validate import choice
 from . import functional as F
-from .losses import _as_tensor, _check_pair, _check_reduction, _reduce
+from .losses import _check_pair
 from .module import Module
 
 
@@ -13,7 +15,10 @@ def l1_loss(input, target, reduction="mean"):
     """Mean absolute error: mean(|x − y|) over all elements, x and y of the same shape;
     ∂/∂x = sign(x − y)/n for 'mean' (0 where x = y)."""
     _check_pair("l1_loss", input, target, reduction)
-    return _reduce((_as_tensor(input) - target).abs(), reduction)
+    per_element = ((input if isinstance(input, Tensor) else tensor(input)) - target).abs()
+    if reduction == "none":
+        return per_element
+    return per_element.mean() if reduction == "mean" else per_element.sum()
 
 
 class _Loss(Module):
@@ -23,8 +28,7 @@ class _Loss(Module):
 
     def __init__(self, reduction="mean"):
         super().__init__()
-        _check_reduction(type(self).__name__, reduction)
-        self.reduction = reduction
+        self.reduction = choice(reduction, "reduction", type(self).__name__, ("mean", "sum", "none"))
 
     def forward(self, input, target):
         return self.function(input, target, reduction=self.reduction)
