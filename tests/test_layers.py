@@ -107,6 +107,16 @@ def test_activation_layers_values_and_gradients(layer, reference, shape, seed):
         assert_backward_matches(layer, [x], seed)
 
 
+def test_pytorch_inplace_flag_is_accepted_and_changes_nothing():
+    x = mg.tensor(np.array([-1.0, 2.0]))
+    np.testing.assert_array_equal(nn.ReLU(True)(x).data, [0.0, 2.0])
+    np.testing.assert_array_equal(nn.LeakyReLU(0.5, True)(x).data, [-0.5, 2.0])
+    np.testing.assert_array_equal(nn.Dropout(0.2, True).eval()(x).data, x.data)
+    np.testing.assert_array_equal(x.data, [-1.0, 2.0])
+    with pytest.raises(TypeError, match="nn.Dropout: rng must be a numpy.random.Generator"):
+        nn.Dropout(0.2, rng=3)
+
+
 def test_activation_reprs():
     assert [repr(layer) for layer, _ in ACTIVATIONS] == [
         "ReLU()", "LeakyReLU(negative_slope=0.2)", "Sigmoid()", "Tanh()", "Identity()"]

@@ -459,6 +459,14 @@ def test_cyclic_lr_asymmetric_cycle_exp_range_and_momentum_by_hand():
         sched.step()
 
 
+def test_cyclic_lr_takes_the_call_from_issue_17():
+    opt = SGD([param([1.0])], lr=0.1)
+    sched = CyclicLR(opt, base_lr=1e-4, max_lr=1e-3, step_size_up=2000, cycle_momentum=False)
+    for _ in range(1000):
+        sched.step()
+    assert opt.lr == pytest.approx(1e-4 + 0.5 * 9e-4, rel=1e-12) and opt.momentum == 0
+
+
 def test_cyclic_lr_cycles_adam_beta1_and_sets_momentum_as_pytorch_does():
     adam = Adam([param([1.0])], betas=(0.5, 0.99))
     CyclicLR(adam, 0.01, 0.1, step_size_up=2, base_momentum=0.7, max_momentum=0.95)

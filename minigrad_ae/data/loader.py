@@ -41,7 +41,7 @@ class DataLoader:
 
     ``dataset_or_arrays``: a ``TensorDataset`` or a tuple of arrays (each batch is then a tuple, like
     PyTorch's list), or a single array (each batch is an array). With ``shuffle`` every epoch draws a new
-    order from ``rng``; the last batch is smaller unless ``drop_last``. ``len(loader)`` = batches per epoch.
+    order from ``rng`` (PyTorch's ``generator=``); the last batch is smaller unless ``drop_last``. ``len(loader)`` = batches per epoch.
     """
 
     def __init__(self, dataset_or_arrays, batch_size=1, shuffle=False, rng=None, drop_last=False):

@@ -4,10 +4,11 @@ dtype) and returns the tensor.
 The scale keeps activations from shrinking or exploding layer after layer: Var(w) = gain² / fan, with
 fan_in = inputs per unit (``in`` of an (out, in) weight) and fan_out = units fed by each input (``out``).
 
-Random ones draw from ``rng`` (a ``np.random.Generator``; a fresh unseeded one when None). There is no
-global seed to set, as ``torch.manual_seed(0)`` does: make one generator, ``rng = np.random.default_rng(0)``,
-and pass it to every random call (layers, initialisers, dropout, ``DataLoader``, ``fit``); the same seed then
-gives the same run. PyTorch's ``m.bias.data.fill_(0.01)`` reads ``nn.init.constant_(m.bias, 0.01)`` here.
+Random ones draw from ``rng`` (a ``np.random.Generator``, PyTorch's ``generator=``; a fresh unseeded one when
+None). There is no global seed to set, as ``torch.manual_seed(0)`` does: make one generator,
+``rng = np.random.default_rng(0)``, and pass it to every random call (layers, initialisers, dropout,
+``DataLoader``, ``fit``); the same seed then gives the same run. PyTorch's ``m.bias.data.fill_(0.01)`` reads
+``nn.init.constant_(m.bias, 0.01)`` here.
 """
 import math
 

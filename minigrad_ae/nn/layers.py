@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from ..autodiff import ShapeError, ops
-from ..validate import integer, number
+from ..validate import generator, integer, number
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -35,7 +35,11 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """max(x, 0) elementwise."""
+    """max(x, 0) elementwise. (``inplace``, here and in LeakyReLU and Dropout, is accepted so that PyTorch code
+    such as ``nn.ReLU(True)`` runs; nothing is computed in place here, and the result is the same.)"""
+
+    def __init__(self, inplace=False):
+        super().__init__()
 
     def forward(self, x):
         return F.relu(x)
@@ -44,7 +48,7 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """x where x > 0, else negative_slope · x."""
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope = negative_slope
 
@@ -93,11 +97,11 @@ class Identity(Module):
 class Dropout(Module):
     """Inverted dropout while training (drop with probability p, scale survivors by 1/(1 − p)); identity in eval."""
 
-    def __init__(self, p=0.5, rng=None):
+    def __init__(self, p=0.5, inplace=False, rng=None):
         super().__init__()
         F.check_dropout_p(p)
         self.p = p
-        self.rng = np.random.default_rng() if rng is None else rng
+        self.rng = generator(rng, "nn.Dropout")
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training, self.rng)
