@@ -2,8 +2,10 @@
 initialisers (``init``) and stateless functions and losses (``functional``, imported as ``F``)."""
 from . import functional, init
 from .conv import Conv2d, ConvTranspose2d
-from .layers import BatchNorm1d, Dropout, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
+from .layers import BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh, Unflatten
+from .loss_modules import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss
 from .module import Module, Parameter, Sequential
 
 __all__ = ["BatchNorm1d", "Conv2d", "ConvTranspose2d", "Dropout", "Identity", "LeakyReLU", "Linear", "Module", "Parameter", "ReLU", "Sequential",
            "Sigmoid", "Tanh", "functional", "init"]
+__all__ += ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "L1Loss", "MSELoss", "Softmax", "Unflatten"]

@@ -1,14 +1,19 @@
-"""Weight initialisers. Each fills a tensor's data in place (keeping its dtype) and returns the tensor.
+"""Weight initialisers, with PyTorch's names and arguments. Each fills a tensor's data in place (keeping its
+dtype) and returns the tensor.
 
 The scale keeps activations from shrinking or exploding layer after layer: Var(w) = gain² / fan, with
 fan_in = inputs per unit (``in`` of an (out, in) weight) and fan_out = units fed by each input (``out``).
-Random ones draw from ``rng`` (a ``np.random.Generator``; a fresh unseeded one when None).
+
+Random ones draw from ``rng`` (a ``np.random.Generator``, PyTorch's ``generator=``; a fresh unseeded one when
+None). There is no global seed to set, as ``torch.manual_seed(0)`` does: make one generator,
+``rng = np.random.default_rng(0)``, and pass it to every random call (layers, initialisers, dropout,
+``DataLoader``, ``fit``); the same seed then gives the same run. PyTorch's ``m.bias.data.fill_(0.01)`` reads
+``nn.init.constant_(m.bias, 0.01)`` here.
 """
 import math
 
-import numpy as np
-
 from ..autodiff import Tensor
+from ..validate import generator, number
 
 _GAINS = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0)}
 
@@ -26,20 +31,27 @@ def calculate_gain(nonlinearity, param=None):
 
 def uniform_(tensor, a=0.0, b=1.0, rng=None):
     """Fill with samples of U(a, b)."""
-    return _fill(tensor, _rng(rng).uniform(a, b, tensor.shape))
+    shape = _check_tensor(tensor, "nn.init.uniform_").shape
+    return _fill(tensor, generator(rng, "nn.init.uniform_").uniform(a, b, shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, rng=None):
     """Fill with samples of N(mean, std²)."""
-    return _fill(tensor, _rng(rng).normal(mean, std, tensor.shape))
+    shape = _check_tensor(tensor, "nn.init.normal_").shape
+    return _fill(tensor, generator(rng, "nn.init.normal_").normal(mean, std, shape))
+
+
+def constant_(tensor, val):
+    """Fill with the number ``val`` (PyTorch's ``tensor.data.fill_(val)``)."""
+    return _fill(tensor, number(val, "val", "nn.init.constant_"))
 
 
 def zeros_(tensor):
     return _fill(tensor, 0)
 
 
-def constant_(tensor, val):
-    return _fill(tensor, val)
+def ones_(tensor):
+    return _fill(tensor, 1)
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
@@ -95,6 +107,3 @@ def _check_tensor(tensor, caller):
         raise TypeError(f"{caller}: expected a Tensor or Parameter (e.g. layer.weight), got {type(tensor).__name__}.")
     return tensor
 
-
-def _rng(rng):
-    return np.random.default_rng() if rng is None else rng
