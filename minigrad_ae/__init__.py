@@ -11,7 +11,7 @@ and ``viz`` (figures).
 import importlib
 
 from .autodiff import (Context, Function, GradcheckError, GradcheckReport, ShapeError, Tensor, as_array, as_tensor,
-                       broadcast_to, cat, chunk, concatenate, detect_anomaly, enable_grad, grad, gradcheck, no_grad,
+                       broadcast_to, cat, chunk, concatenate, detect_anomaly, enable_grad, grad, gradcheck, manual_seed, no_grad,
                        numerical_grad, ones, ones_like, randn, randn_like, relative_error, split, stack, tensor,
                        unbroadcast, where, zeros, zeros_like)
 from . import data, models, nn, optim

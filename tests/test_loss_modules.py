@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import minigrad_ae as mg
 from minigrad_ae import nn
 from minigrad_ae.nn import functional as F
-from minigrad_ae.nn.loss_modules import l1_loss
+from minigrad_ae.nn.functional import l1_loss
 from gradtools import arrays, assert_backward_matches, seeds, shapes
 
 REDUCTIONS = ["mean", "sum", "none"]

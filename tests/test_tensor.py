@@ -267,3 +267,13 @@ def test_detect_anomaly_in_backward():
 def test_anomaly_mode_is_off_by_default():
     with np.errstate(invalid="ignore"):
         assert np.isnan(mg.tensor([-1.0]).log().item())
+
+
+def test_pytorch_style_size_to_and_seed():
+    x = mg.tensor(np.ones((4, 2, 3)))
+    assert x.size == 24 and x.size() == (4, 2, 3) and x.size(0) == 4 and x.size(-1) == 3
+    assert x.view(x.size(0), -1).shape == (4, 6) and x.to("cpu") is x
+    with pytest.raises(ValueError, match=r"to: minigrad_ae runs on the CPU only, got device 'cuda'"):
+        x.to("cuda")
+    with pytest.raises(RuntimeError, match=r"manual_seed: .*rng = np.random.default_rng\(0\)"):
+        mg.manual_seed(0)

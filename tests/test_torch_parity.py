@@ -11,7 +11,7 @@ import pytest
 import minigrad_ae as mg
 from minigrad_ae import nn
 from minigrad_ae.nn import functional as F
-from minigrad_ae.nn.loss_modules import l1_loss
+from minigrad_ae.nn.functional import l1_loss
 
 torch = pytest.importorskip("torch", reason="optional PyTorch parity tests: torch is not installed")
 

@@ -42,7 +42,18 @@ class Tensor:
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
+
+    @property
+    def size(self):
+        """The number of elements (NumPy's ``a.size``); called, PyTorch's ``t.size()`` / ``t.size(dim)``."""
+        return ElementCount(self.data.shape)
+
+    def to(self, device):
+        """The tensor itself for ``"cpu"`` (PyTorch's ``.to(device)``); there is no other device here."""
+        if str(device) != "cpu":
+            raise ValueError(f"to: minigrad_ae runs on the CPU only, got device {device!r}. Drop the .to(...) call, "
+                             "or write .to('cpu').")
+        return self
 
     @property
     def is_leaf(self):
@@ -91,6 +102,19 @@ class Tensor:
         if self.creator is not None:
             extras.append(f"op={self.creator.fn.__name__}")
         return f"tensor({body}, {', '.join(extras)})"
+
+
+class ElementCount(int):
+    """An int (a tensor's element count) that can also be called like PyTorch's ``size``: ``t.size()`` is the
+    shape and ``t.size(0)`` its first dimension, so ``x.view(x.size(0), -1)`` ports unchanged."""
+
+    def __new__(cls, shape):
+        count = super().__new__(cls, int(np.prod(shape, dtype=np.int64)))
+        count.shape = shape
+        return count
+
+    def __call__(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
 
 
 def as_array(x):
@@ -142,6 +166,14 @@ def randn(shape, rng=None, dtype=np.float32, requires_grad=False):
     """Standard-normal samples N(0, 1) drawn from ``rng`` (a ``np.random.Generator``)."""
     rng = generator(rng, "randn")
     return Tensor(rng.standard_normal(shape).astype(dtype), requires_grad=requires_grad)
+
+
+def manual_seed(seed):
+    """There is no global random state to seed here (PyTorch's ``torch.manual_seed``): every random draw takes an
+    explicit generator. This raises with what to write instead."""
+    raise RuntimeError(f"manual_seed: minigrad_ae has no global random state. Make one generator, "
+                       f"rng = np.random.default_rng({seed!r}), and pass rng=rng to layers, mg.randn, dropout, "
+                       "DataLoader and fit: the run is then reproducible, and each part's draws are independent.")
 
 
 def zeros_like(x, requires_grad=False):

@@ -10,12 +10,12 @@ from ..validate import generator
 from .conv import conv2d, conv_transpose2d
 from .fused import Affine, BatchNorm
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, gaussian_kl,
-                     kl_sparsity, l1_penalty, log_softmax, mse_loss, softmax)
+                     kl_sparsity, l1_loss, l1_penalty, log_softmax, mse_loss, softmax)
 from .penalties import contractive_penalty
 from .quantize import vector_quantize
 
 __all__ = ["batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "contractive_penalty", "conv2d",
-           "conv_transpose2d", "cross_entropy", "dropout", "gaussian_kl", "kl_sparsity", "l1_penalty", "leaky_relu", "linear",
+           "conv_transpose2d", "cross_entropy", "dropout", "gaussian_kl", "kl_sparsity", "l1_loss", "l1_penalty", "leaky_relu", "linear",
            "log_softmax", "mse_loss", "relu", "reparameterize", "sigmoid", "softmax", "tanh", "vector_quantize"]
 
 

@@ -1,24 +1,11 @@
 """Losses as modules, PyTorch's way: ``criterion = nn.MSELoss(); loss = criterion(output, target)``.
 
 Each one keeps its ``reduction`` ('mean', 'sum' or 'none') and calls the function in ``functional``
-(``F.mse_loss`` ...), so module and function always give the same number. ``l1_loss`` is new here: it is
-composed from autodiff ops (|x − y| and a reduction), so its gradient needs no code of its own.
+(``F.mse_loss`` ...), so module and function always give the same number.
 """
-from ..autodiff import Tensor, tensor
 from ..validate import choice
 from . import functional as F
-from .losses import _check_pair
 from .module import Module
-
-
-def l1_loss(input, target, reduction="mean"):
-    """Mean absolute error: mean(|x − y|) over all elements, x and y of the same shape;
-    ∂/∂x = sign(x − y)/n for 'mean' (0 where x = y)."""
-    _check_pair("l1_loss", input, target, reduction)
-    per_element = ((input if isinstance(input, Tensor) else tensor(input)) - target).abs()
-    if reduction == "none":
-        return per_element
-    return per_element.mean() if reduction == "mean" else per_element.sum()
 
 
 class _Loss(Module):
@@ -43,8 +30,8 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """|x − y| per element, then reduced: ``l1_loss``."""
-    function = staticmethod(l1_loss)
+    """|x − y| per element, then reduced: ``F.l1_loss``."""
+    function = staticmethod(F.l1_loss)
 
 
 class BCELoss(_Loss):

@@ -20,6 +20,13 @@ def mse_loss(input, target, reduction="mean"):
     return MSE.apply(input, target, reduction=reduction)
 
 
+def l1_loss(input, target, reduction="mean"):
+    """Mean absolute error: mean(|x − y|) over all elements, x and y of the same shape; built from autodiff ops
+    (|·| and a reduction), so ∂/∂x = sign(x − y)/n for 'mean' (0 where x = y) needs no code of its own."""
+    _check_pair("l1_loss", input, target, reduction)
+    return reduce((as_tensor(input) - target).abs(), reduction)
+
+
 def binary_cross_entropy(input, target, reduction="mean"):
     """−[y log p + (1 − y) log(1 − p)] per element; ``input`` p are probabilities in [0, 1]."""
     _check_pair("binary_cross_entropy", input, target, reduction)
