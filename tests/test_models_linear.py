@@ -120,7 +120,8 @@ def test_no_rank_k_linear_autoencoder_beats_pca(data):
 
 
 def test_pca_errors(data):
-    with pytest.raises(ValueError, match=r"pca: k must be an integer in \[1, 6\].*got 7"):
+    with pytest.raises(ValueError, match=r"pca of X with shape \(40, 6\): k \(the number of components\) must be an "
+                                         r"integer from 1 to 6, got 7"):
         pca(data, 7)
     with pytest.raises(ValueError, match=r"pca: X must be \(n_samples, n_features\), got shape \(6,\)"):
         pca(data[0], 1)

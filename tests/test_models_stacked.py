@@ -111,7 +111,7 @@ def test_sizes_that_are_not_a_list_are_refused_with_an_example():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(n_classes=1), r"n_classes \(None for no classifier head\) must be an integer >= 2"),
-    (dict(activation="gelu"), "activation must be one of 'sigmoid', 'relu', 'leaky_relu'"),
+    (dict(activation="gelu"), "activation must be one of 'relu', 'leaky_relu', 'sigmoid', 'tanh'"),
     (dict(recon="tanh_mse"), "recon must be one of 'sigmoid_mse', 'mse'"),
 ])
 def test_bad_settings_are_refused(kwargs, message):

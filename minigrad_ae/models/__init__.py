@@ -21,7 +21,7 @@ from .vae import VAE, kl_grads, reparam_grads
 from .vqvae import VQVAE
 
 __all__ = ["AdversarialAutoencoder", "AsymmetricAutoencoder", "Autoencoder", "AutoencoderBase",
-           "ContractiveAutoencoder", "DenoisingAutoencoder", "LinearAutoencoder", "PCAResult", "RECONSTRUCTIONS", "SparseAutoencoder",
-           "StackedAutoencoder", "VAE", "VQVAE", "anomaly_scores", "auc", "gaussian_prior", "kl_grads",
+           "ContractiveAutoencoder", "DenoisingAutoencoder", "LinearAutoencoder", "PCAResult", "RECONSTRUCTIONS",
+           "SparseAutoencoder", "StackedAutoencoder", "VAE", "VQVAE", "anomaly_scores", "auc", "gaussian_prior", "kl_grads",
            "mixture_of_gaussians_prior", "mlp", "pca", "reparam_grads", "roc_curve", "shrink_sizes",
            "subspace_alignment", "threshold_from_scores"]

@@ -1,13 +1,15 @@
 """The adversarial autoencoder (Makhzani et al. 2015): an autoencoder whose codes are made to look like
 samples of a chosen prior p(z) by a GAN game played in code space.
 
-Encoder q(z|x) (deterministic, z = E(x)), decoder x̂ = D(z), discriminator d(z) -> logit. Per batch:
+Encoder q(z|x) (deterministic, z = E(x)), decoder x̂ = D(z), discriminator d(z) -> logit (or its σ). Per batch:
 
 1. reconstruction:  E, D  minimise  L_recon = mean (x − x̂)²;
 2. discriminator:   d     minimises L_disc = ½ [BCE(d(z_prior), 1) + BCE(d(E(x)), 0)],  E(x) detached;
 3. generator:       E     minimises L_gen = BCE(d(E(x)), 1)  (fool d), d held fixed.
 
-BCE(ℓ, t) = −[t log σ(ℓ) + (1 − t) log(1 − σ(ℓ))], averaged over the batch, computed from the logit ℓ.
+BCE(ℓ, t) = −[t log σ(ℓ) + (1 − t) log(1 − σ(ℓ))], averaged over the batch, computed from the logit ℓ
+(from the probability σ(ℓ) itself with disc_output='probability'). ``train_step`` runs the three phases on
+one batch, so ``mg.fit(..., step=AdversarialAutoencoder.train_step)`` trains the model.
 """
 import math
 
@@ -17,7 +19,7 @@ from .. import nn
 from ..autodiff import no_grad
 from ..nn import functional as F
 from ..optim import Adam
-from ..validate import choice, generator, number, positive_int
+from ..validate import choice, generator, is_integer, number, positive_int
 from .autoencoder import Autoencoder
 from .blocks import mlp
 
@@ -159,4 +161,4 @@ def _step(optimizer, loss):
 
 
 def _as_list(sizes):
-    return [sizes] if isinstance(sizes, (int, np.integer)) else list(sizes)
+    return [sizes] if is_integer(sizes) else list(sizes)

@@ -25,7 +25,7 @@ from ..nn import functional as F
 from ..validate import choice, float_data, positive_int
 
 RECONSTRUCTIONS = {"bce": "sigmoid", "sigmoid_mse": "sigmoid", "tanh_mse": "tanh", "mse": None}  # -> output activation
-OUTPUT_RANGES = {"sigmoid": (0, 1), "tanh": (-1, 1), None: None}  # the values each output activation can reach
+ACTIVATION_RANGES = {"sigmoid": (0, 1), "tanh": (-1, 1)}  # the values a bounded activation can reach
 
 
 class AutoencoderBase(nn.Module):
@@ -112,7 +112,7 @@ class AutoencoderBase(nn.Module):
         warning when the output activation cannot reach the data's values."""
         self.check_input(X, func, name)
         self.check_target(X, func, name)
-        reach = OUTPUT_RANGES[RECONSTRUCTIONS[self.recon]]
+        reach = ACTIVATION_RANGES.get(RECONSTRUCTIONS[self.recon])
         values = as_numpy(X)
         if reach and values.size and (values.min() < reach[0] or values.max() > reach[1]):
             warnings.warn(f"{func}: {name} has values in [{float(values.min()):g}, {float(values.max()):g}], but "

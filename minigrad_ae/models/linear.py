@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import nn
 from ..autodiff import no_grad
-from ..validate import choice, generator
+from ..validate import choice, generator, integer
 from .base import AutoencoderBase, as_numpy
 
 REDUCTIONS = ("sum", "mean")
@@ -102,10 +102,8 @@ def pca(X, k):
     if X.ndim != 2:
         raise ValueError(f"pca: X must be (n_samples, n_features), got shape {X.shape}; reshape it, e.g. "
                          "X.reshape(len(X), -1).")
-    rank_max = min(X.shape)
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= rank_max:
-        raise ValueError(f"pca: k must be an integer in [1, {rank_max}] for X of shape {X.shape} "
-                         f"(at most min(n_samples, n_features) components exist), got {k!r}.")
+    # at most min(n_samples, n_features) components exist
+    k = integer(k, "k (the number of components)", f"pca of X with shape {X.shape}", low=1, high=min(X.shape))
     mean = X.mean(axis=0)
     _, s, Vt = np.linalg.svd(X - mean, full_matrices=False)
     squared = s ** 2

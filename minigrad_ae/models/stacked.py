@@ -14,10 +14,8 @@ from .. import nn
 from ..autodiff import no_grad
 from ..nn import functional as F
 from ..validate import choice, generator, integer, number
-from .base import AutoencoderBase
+from .base import ACTIVATION_RANGES, AutoencoderBase
 from .blocks import check_sizes
-
-ACTIVATIONS = ("sigmoid", "relu", "leaky_relu")
 
 
 class StackedAutoencoder(AutoencoderBase):
@@ -27,9 +25,10 @@ class StackedAutoencoder(AutoencoderBase):
     ``encoder[k]`` = Sequential(Linear(sizes[k], sizes[k+1]), act); ``decoders[k]`` maps sizes[k+1] back to
     sizes[k] (it is a list of per-layer decoders, run one at a time, never as one chain).
     ``decoders[0]`` rebuilds the data with the output activation of ``recon`` ('sigmoid_mse' for data in
-    [0, 1], 'mse' for unbounded data); deeper ones rebuild codes, so they end like the codes do: sigmoid for
-    sigmoid codes, nothing for (leaky) ReLU codes. ``forward`` is the unrolled autoencoder: every encoder, then
-    every decoder in reverse. Weights start as PyTorch's ``nn.Linear`` does, U(−1/√fan_in, 1/√fan_in).
+    [0, 1], 'mse' for unbounded data); deeper ones rebuild codes, so they end like the codes do: sigmoid or
+    tanh for bounded codes, nothing for (leaky) ReLU or linear ones. ``forward`` is the unrolled autoencoder:
+    every encoder, then every decoder in reverse. Weights start as PyTorch's ``nn.Linear`` does,
+    U(−1/√fan_in, 1/√fan_in).
     """
     RECONS = ("sigmoid_mse", "mse")
 
@@ -39,7 +38,7 @@ class StackedAutoencoder(AutoencoderBase):
         super().__init__(sizes[0], sizes[-1], recon)
         if n_classes is not None:
             n_classes = integer(n_classes, "n_classes (None for no classifier head)", "StackedAutoencoder", low=2)
-        choice(activation, "activation", "StackedAutoencoder", ACTIVATIONS)
+        choice(activation, "activation", "StackedAutoencoder", tuple(nn.ACTIVATIONS))
         negative_slope = number(negative_slope, "negative_slope", "StackedAutoencoder")
         rng = generator(rng, "StackedAutoencoder")
         self.sizes, self.n_classes, self.activation = sizes, n_classes, activation
@@ -47,7 +46,7 @@ class StackedAutoencoder(AutoencoderBase):
         def act(name):
             return nn.activation(name, negative_slope)
 
-        code_out = "sigmoid" if activation == "sigmoid" else None
+        code_out = activation if activation in ACTIVATION_RANGES else None  # a bounded code is rebuilt within bounds
         pairs = list(zip(sizes[:-1], sizes[1:]))
         self.encoder = nn.Sequential(*[nn.Sequential(nn.Linear(a, b, rng=rng, dtype=dtype), act(activation))
                                        for a, b in pairs])
