@@ -319,7 +319,7 @@ print(f"sigmoid output on [−1, 1] data: per-image ‖x′ − x̂′‖² ≥ 
 #
 # BCE treats each pixel as the probability of "ink". Its gradient with respect to the logit s has
 # no x̂(1 − x̂) factor, so a saturated output that is confidently wrong still gets a full-sized
-# gradient. `Autoencoder.loss(x, "bce")` computes it from the logits (stable for any s).
+# gradient. `Autoencoder(sizes, recon="bce").loss(x)` computes it from the logits (stable for any s).
 # The two losses have different units, so we compare the models by **one yardstick**: the held-out
 # per-image squared error ‖x − x̂‖², in [0, 1] pixel units for all of them.
 #
@@ -339,20 +339,17 @@ def heldout_error_tanh(model):
     return float(model.reconstruction_error(X_test_pm1).mean() * n_pixels / 4)
 
 
-RUNS = {  # name -> (output activation, loss kind, training data, held-out yardstick)
-    "sigmoid + MSE": ("sigmoid", "mse", X_train, heldout_error_sigmoid),
-    "sigmoid + BCE": ("sigmoid", "bce", X_train, heldout_error_sigmoid),
-    "tanh + MSE on 2x − 1": ("tanh", "mse", 2 * X_train - 1, heldout_error_tanh),
+RUNS = {  # name -> (recon: output activation + loss, training data, held-out yardstick)
+    "sigmoid + MSE": ("sigmoid_mse", X_train, heldout_error_sigmoid),
+    "sigmoid + BCE": ("bce", X_train, heldout_error_sigmoid),
+    "tanh + MSE on 2x − 1": ("tanh_mse", 2 * X_train - 1, heldout_error_tanh),
 }
 models, curves, seconds = {}, {}, {}
-for name, (out_activation, kind, X_fit, heldout_error) in RUNS.items():
-    model = Autoencoder(sizes, out_activation=out_activation, rng=same_init())
-    optimizer, batch_rng = mg.optim.Adam(model.parameters(), lr=LR), same_batches()
+for name, (recon, X_fit, heldout_error) in RUNS.items():
+    model = Autoencoder(sizes, recon=recon, rng=same_init())
     curve, start = [heldout_error(model)], time.perf_counter()
-    for epoch in range(EPOCHS):  # one epoch per fit call: the same batches as one call, measured after each
-        mg.fit(model, lambda m, xb, kind=kind: m.loss(xb, kind), X_fit, 1, BATCH, optimizer, rng=batch_rng,
-               progress=False)
-        curve.append(heldout_error(model))
+    mg.fit(model, X=X_fit, epochs=EPOCHS, batch_size=BATCH, optimizer=mg.optim.Adam(model.parameters(), lr=LR),
+           rng=same_batches(), progress=False, on_epoch=lambda m, history: curve.append(heldout_error(m)))
     models[name], curves[name], seconds[name] = model, curve, time.perf_counter() - start
     print(f"{name:<22} held-out ‖x − x̂‖²: {curve[0]:.4f} at init → {curve[-1]:.4f} after {EPOCHS} epochs "
           f"({seconds[name]:.1f} s)")

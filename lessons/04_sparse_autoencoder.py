@@ -51,12 +51,6 @@ n_in, side = X.shape[1], 8
 print(f"train {X_train.shape}, held out {X_test.shape}, pixels in [{X.min():.0f}, {X.max():.0f}]")
 
 
-def train(model, epochs, lr):
-    """Adam on ``model.loss`` in minibatches of BATCH; returns the History."""
-    return mg.fit(model, lambda m, xb: m.loss(xb), X_train, epochs=epochs, batch_size=BATCH,
-                  optimizer=mg.optim.Adam(model.parameters(), lr=lr), progress=False, rng=rng)
-
-
 def relative_error(model, inputs):
     """Σ‖x − x̂‖² / Σ‖x‖² over a batch: 0 is a perfect copy, 1 is as bad as answering x̂ = 0."""
     with mg.no_grad():
@@ -67,7 +61,7 @@ def relative_error(model, inputs):
 # %% [markdown]
 # ## 1. The identity trap
 # Take the simplest overcomplete AE: linear, 64 → 100 → 64, no constraint (`Autoencoder([64, 100],
-# out_activation=None)`: one Linear each way). Then x̂ = W2 W1 x + (W2 b1 + b2), and W2 W1 = I is a
+# recon="mse")`: one Linear each way, no output activation). Then x̂ = W2 W1 x + (W2 b1 + b2), and W2 W1 = I is a
 # perfect solution — a copy machine. Beside it, an undercomplete one (64 → 16 → 64) that *must* compress.
 #
 # To tell "learned digits" from "learned to copy", feed both something that is not a digit: uniform noise
@@ -75,12 +69,13 @@ def relative_error(model, inputs):
 # anything about them — leaving them at 0 keeps the question about structure, not about unseen pixels).
 
 # %%
-overcomplete = mg.models.Autoencoder([n_in, N_HIDDEN], out_activation=None, rng=rng)
-undercomplete = mg.models.Autoencoder([n_in, 16], out_activation=None, rng=rng)
+overcomplete = mg.models.Autoencoder([n_in, N_HIDDEN], recon="mse", rng=rng)
+undercomplete = mg.models.Autoencoder([n_in, 16], recon="mse", rng=rng)
 print(f"overcomplete.overcomplete = {overcomplete.overcomplete} ({N_HIDDEN} code units > {n_in} pixels), "
       f"undercomplete.undercomplete = {undercomplete.undercomplete} (16 < {n_in})")
 for model in (overcomplete, undercomplete):
-    train(model, LINEAR_EPOCHS, LINEAR_LR)
+    mg.fit(model, X=X_train, epochs=LINEAR_EPOCHS, batch_size=BATCH, progress=False, rng=rng,
+           optimizer=mg.optim.Adam(model.parameters(), lr=LINEAR_LR))  # Adam on the model's own loss
 
 used_pixels = X_train.max(axis=0) > 0
 noise = (rng.uniform(0, 1, X_test.shape) * used_pixels).astype(np.float32)
@@ -317,7 +312,8 @@ sparse = {}
 for label, settings in sparse_settings.items():
     model = mg.models.SparseAutoencoder(n_in, N_HIDDEN, rho=RHO, weight_decay=LAMBDA, rng=rng, **settings)
     tic = time.perf_counter()
-    train(model, SPARSE_EPOCHS, SPARSE_LR)
+    mg.fit(model, X=X_train, epochs=SPARSE_EPOCHS, batch_size=BATCH, progress=False, rng=rng,
+           optimizer=mg.optim.Adam(model.parameters(), lr=SPARSE_LR))
     sparse[label] = model
     print(f"trained {label:<16} {SPARSE_EPOCHS} epochs in {time.perf_counter() - tic:.1f} s")
 

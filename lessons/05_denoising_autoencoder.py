@@ -177,7 +177,7 @@ checks.add("forward never corrupts (two calls agree)", "identical", forward_is_c
 # %% [markdown]
 # ## 3. Why it works, for a linear model: Gaussian noise is weight decay
 # Take a model with no nonlinearity, x̂ = A x̃ + c (here `DenoisingAutoencoder([n, k],
-# out_activation=None)`: A = W₂W₁). With x̃ = x + ε, ε ~ N(0, σ²I),
+# recon="mse")`: A = W₂W₁). With x̃ = x + ε, ε ~ N(0, σ²I),
 #
 #     ‖x − A(x + ε) − c‖² = ‖x − Ax − c‖² − 2 (x − Ax − c)ᵀ A ε + ‖A ε‖²
 #
@@ -194,7 +194,7 @@ checks.add("forward never corrupts (two calls agree)", "identical", forward_is_c
 
 # %%
 SIGMA, DRAWS = 0.3, (100 if args.quick else 400)
-linear_dae = DenoisingAutoencoder([SIZES[0], SIZES[-1]], noise="gaussian", noise_level=SIGMA, out_activation=None,
+linear_dae = DenoisingAutoencoder([SIZES[0], SIZES[-1]], noise="gaussian", noise_level=SIGMA, recon="mse",
                                   rng=rng, dtype=np.float64)
 params = list(linear_dae.parameters())
 X_mc = X_train[:200].astype(np.float64)

@@ -200,7 +200,7 @@ checks.add("gradcheck penalty(σ(Wx + b), W), max rel err", report_full.max_rel_
 
 # %% [markdown]
 # ## 4. Training with and without the penalty
-# `ContractiveAutoencoder(n_in, n_hidden, lam=λ)` has `loss(x)` = the J at the top; λ = 0 is a plain
+# `ContractiveAutoencoder(n_in, n_latent, lam=λ)` has `loss(x)` = the J at the top; λ = 0 is a plain
 # sigmoid autoencoder. One model per λ, the same initial weights and the same minibatches.
 #
 # What we measure on the held-out images:

@@ -290,8 +290,7 @@ def heldout_terms(model, X):
 
 
 def train_vae(model, epochs, X_fit, X_eval, lr=LR):
-    """Train one epoch at a time (Adam keeps its state between calls) and record the held-out terms per epoch."""
-    optimizer = mg.optim.Adam(model.parameters(), lr=lr)
+    """Train with Adam and record the held-out terms after every epoch (fit's on_epoch)."""
     curves = {"train": [], "held-out": [], "held-out reconstruction": [], "held-out KL": []}
 
     def record(train_value):
@@ -301,18 +300,18 @@ def train_vae(model, epochs, X_fit, X_eval, lr=LR):
         curves["held-out reconstruction"].append(recon)
         curves["held-out KL"].append(kl)
 
-    record(-model.elbo(X_fit).mean())  # epoch 0: the untrained model
-    print(f"  epoch  0: −ELBO train {curves['train'][0]:7.2f}, held-out {curves['held-out'][0]:7.2f} (untrained)")
-    for _ in range(epochs):
-        history = mg.fit(model, lambda m, xb: m.loss(xb), X_fit, epochs=1, batch_size=BATCH, optimizer=optimizer,
-                         progress=False, rng=rng)
+    def after_epoch(model, history):
         record(history.train_loss[-1])
-        epoch = len(curves["train"]) - 1
-        if epochs > 15 and epoch % 5 and epoch != epochs:  # long runs (digits): every 5th epoch is enough
-            continue
-        print(f"  epoch {epoch:2d}: train −ELBO {curves['train'][-1]:7.2f}   held-out −ELBO "
+        if epochs > 15 and history.epochs % 5 and history.epochs != epochs:  # long runs (digits): every 5th epoch
+            return
+        print(f"  epoch {history.epochs:2d}: train −ELBO {curves['train'][-1]:7.2f}   held-out −ELBO "
               f"{curves['held-out'][-1]:7.2f} = reconstruction {curves['held-out reconstruction'][-1]:7.2f} "
               f"+ KL {curves['held-out KL'][-1]:5.2f}   ({history.time[-1]:.1f} s)")
+
+    record(-model.elbo(X_fit).mean())  # epoch 0: the untrained model
+    print(f"  epoch  0: −ELBO train {curves['train'][0]:7.2f}, held-out {curves['held-out'][0]:7.2f} (untrained)")
+    mg.fit(model, X=X_fit, epochs=epochs, batch_size=BATCH, optimizer=mg.optim.Adam(model.parameters(), lr=lr),
+           progress=False, rng=rng, on_epoch=after_epoch)
     return curves
 
 

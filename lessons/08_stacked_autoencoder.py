@@ -18,10 +18,10 @@
 #
 #     p(y | x) = softmax(U h_K + d),      L = −1/B Σ_batch log p(y | x)      (cross-entropy)
 #
-# `mg.models.StackedAutoencoder` does both. We check that freezing is real (bit-identical weights,
-# no gradient), watch each phase's loss fall, and then measure — honestly — when pretraining helps:
-# a short fine-tuning budget, the same network from random weights, a frozen-encoder linear probe,
-# and learning from only 10% of the labels.
+# `mg.models.StackedAutoencoder` is the model; `minigrad_ae.pretraining` runs both stages. We check
+# that freezing is real (bit-identical weights, no gradient), watch each phase's loss fall, and then
+# measure — honestly — when pretraining helps: a short fine-tuning budget, the same network from random
+# weights, a frozen-encoder linear probe, and learning from only 10% of the labels.
 
 # %%
 import time
@@ -36,6 +36,7 @@ from minigrad_ae import nn
 from minigrad_ae.nn import functional as F
 from minigrad_ae.lesson import Checks, lesson_args
 from minigrad_ae.models import StackedAutoencoder, pca
+from minigrad_ae.pretraining import fine_tune, pretrain_layer
 
 args = lesson_args("Lesson 8: stacked autoencoders — greedy layer-wise pretraining with frozen layers, supervised "
                    "fine-tuning, and pretrained vs random init", data=True)
@@ -121,7 +122,7 @@ checks.add("random init: each sigmoid layer shrinks the spread > 4×", float(shr
 
 # %% [markdown]
 # ## 2. Phase 0: an ordinary autoencoder on the pixels
-# `pretrain_layer(0, X, …)` trains encoder[0] and decoders[0] on
+# `pretrain_layer(model, 0, X, …)` trains encoder[0] and decoders[0] on
 #
 #     L₀ = mean ‖x − σ(V₀ σ(W₀x + b₀) + c₀)‖²
 #
@@ -143,7 +144,7 @@ pretrain_rng = np.random.default_rng(pretrain_seed)
 phase_clock = time.perf_counter()
 loss_before, loss_after, histories = [], [], []
 loss_before.append(full_layer_loss(0))
-histories.append(model.pretrain_layer(0, X_train, epochs=PRETRAIN_EPOCHS, batch_size=BATCH, lr=LR, rng=pretrain_rng))
+histories.append(pretrain_layer(model, 0, X_train, epochs=PRETRAIN_EPOCHS, batch_size=BATCH, lr=LR, rng=pretrain_rng))
 loss_after.append(full_layer_loss(0))
 print(f"phase 0: L₀ {loss_before[0]:.4f} → {loss_after[0]:.4f}")
 layer0_after_phase0 = snapshot(model.encoder[0])
@@ -201,8 +202,8 @@ checks.add("L₁ by hand (float64) vs layer_loss(1) rel err", rel, rel < 1e-5)
 # %%
 for k in range(1, len(SIZES) - 1):
     loss_before.append(full_layer_loss(k))
-    histories.append(model.pretrain_layer(k, X_train, epochs=PRETRAIN_EPOCHS, batch_size=BATCH, lr=LR,
-                                          rng=pretrain_rng))
+    histories.append(pretrain_layer(model, k, X_train, epochs=PRETRAIN_EPOCHS, batch_size=BATCH, lr=LR,
+                                    rng=pretrain_rng))
     loss_after.append(full_layer_loss(k))
     print(f"phase {k}: L_{k} {loss_before[k]:.4f} → {loss_after[k]:.4f}")
 pretrain_seconds = time.perf_counter() - phase_clock
@@ -246,7 +247,7 @@ print(f"saved {path}; unrolled reconstruction error on the held-out images: "
 
 # %% [markdown]
 # ## 5. Fine-tuning: a softmax head and cross-entropy
-# `fine_tune(X, y, epochs, …)` unfreezes the encoder and trains it together with the head on
+# `fine_tune(model, X, y, epochs, …)` unfreezes the encoder and trains it together with the head on
 # `classification_loss`, the mean of −log softmax(U h_K + d)[y]. First that loss by hand:
 #
 #     log softmax(a)_y = a_y − log Σ_j e^{a_j},  computed with a − max(a) so the exp never overflows.
@@ -264,12 +265,12 @@ print(f"cross-entropy on a batch with an untrained head: by hand {ce_hand:.6f}, 
 checks.add("cross-entropy by hand vs classification_loss rel err", rel, rel < 1e-5)
 
 # %% [markdown]
-# To draw accuracy against epochs we fine-tune one epoch at a time and test after each. One trap:
-# every `fine_tune` call builds a fresh Adam, and restarting Adam (its moment estimates m, v and its
-# step count t) every epoch is a different optimizer run. So we give `fine_tune` an
-# `optimizer_factory` that returns one Adam kept across the calls — and check that 2 calls of one
-# epoch then give exactly the weights of one call of 2 epochs, while 2 calls that each start a fresh
-# Adam do not.
+# To draw accuracy against epochs we test after every epoch: `fine_tune` passes `on_epoch` to `fit`,
+# which calls it after each one. The other way, one `fine_tune` call per epoch, hides a trap: every call
+# builds a fresh Adam, and restarting Adam (its moment estimates m, v and its step count t) every epoch
+# is a different optimizer run. Calls that share one Adam (an `optimizer_factory` returning it) avoid
+# it: we check that 2 such calls of one epoch give exactly the weights of one call of 2 epochs, while
+# 2 calls that each start a fresh Adam do not.
 
 # %%
 def fresh_copy(pretrained):
@@ -281,26 +282,29 @@ def fresh_copy(pretrained):
 
 
 def fine_tune_curve(net, X_lab, y_lab, epochs, seed, freeze_encoder=False):
-    """Fine-tune ``net`` for ``epochs`` epochs, one Adam for all of them; held-out accuracy before and after each."""
-    trained = net.head.parameters() + ([] if freeze_encoder else net.encoder.parameters())
-    adam = mg.optim.Adam(trained, lr=LR)
-    batch_rng = np.random.default_rng(seed)
+    """Fine-tune ``net`` for ``epochs`` epochs; held-out accuracy before and after each."""
     accuracy = [net.accuracy(X_test, y_test)]
-    for _ in range(epochs):
-        net.fine_tune(X_lab, y_lab, epochs=1, batch_size=BATCH, optimizer_factory=lambda params: adam,
-                      freeze_encoder=freeze_encoder, rng=batch_rng)
-        accuracy.append(net.accuracy(X_test, y_test))
+
+    def test_accuracy(model, history):
+        accuracy.append(model.accuracy(X_test, y_test))
+
+    fine_tune(net, X_lab, y_lab, epochs=epochs, batch_size=BATCH, lr=LR, freeze_encoder=freeze_encoder,
+              rng=np.random.default_rng(seed), on_epoch=test_accuracy)
     return np.array(accuracy)
 
 
 in_one_call = fresh_copy(pretrained=True)
-in_one_call.fine_tune(X_train, y_train, epochs=2, batch_size=BATCH, lr=LR, rng=np.random.default_rng(ft_seed))
+fine_tune(in_one_call, X_train, y_train, epochs=2, batch_size=BATCH, lr=LR, rng=np.random.default_rng(ft_seed))
 epoch_by_epoch = fresh_copy(pretrained=True)
-fine_tune_curve(epoch_by_epoch, X_train, y_train, 2, ft_seed)
+shared_adam = mg.optim.Adam(epoch_by_epoch.head.parameters() + epoch_by_epoch.encoder.parameters(), lr=LR)
+shared_rng = np.random.default_rng(ft_seed)
+for _ in range(2):
+    fine_tune(epoch_by_epoch, X_train, y_train, epochs=1, batch_size=BATCH,
+              optimizer_factory=lambda params: shared_adam, rng=shared_rng)
 restarted = fresh_copy(pretrained=True)
 restart_rng = np.random.default_rng(ft_seed)  # the same batches: only the optimizer's memory differs
 for _ in range(2):
-    restarted.fine_tune(X_train, y_train, epochs=1, batch_size=BATCH, lr=LR, rng=restart_rng)
+    fine_tune(restarted, X_train, y_train, epochs=1, batch_size=BATCH, lr=LR, rng=restart_rng)
 
 
 def largest_difference(a, b):
@@ -442,7 +446,7 @@ print("most frequent confusions (true → predicted, count):",
 
 # %% [markdown]
 # ## 8. A linear probe: how good are the pretrained codes on their own?
-# `fine_tune(…, freeze_encoder=True)` trains only the head: a linear softmax classifier on the frozen
+# `fine_tune(model, …, freeze_encoder=True)` trains only the head: a linear softmax classifier on the frozen
 # pretrained codes h_K. References, trained the same way (Adam, same epochs and batches):
 # a linear softmax on the raw pixels, on the PCA codes of the same size (lesson 2), and on the codes of
 # the frozen *random* encoder.

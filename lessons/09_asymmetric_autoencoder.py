@@ -73,7 +73,7 @@ def n_parameters(model):
 def train(model, epochs=EPOCHS, labels=True, weight_decay=0.0, record=None):
     """Adam on model.loss (with labels: the multi-task loss); ``record`` collects last_losses per batch."""
     def loss_fn(m, xb, yb=None):
-        loss = m.loss(xb, yb)
+        loss = m.loss(xb, y=yb)
         if record is not None:
             record.append(dict(m.last_losses))
         return loss
@@ -181,7 +181,7 @@ mg.viz.image_grid(np.concatenate(grid), (side, side), args.out / "09_shape_recon
 
 # %% [markdown]
 # ## 2. The multi-task loss: the parts add up, and the combined gradient is right
-# `AsymmetricAutoencoder.loss_parts(x, y)` returns the three unweighted terms as Tensors; `loss(x, y)`
+# `AsymmetricAutoencoder.loss_parts(x, y=y)` returns the three unweighted terms as Tensors; `loss(x, y=y)`
 # combines them and leaves their values in `last_losses`. First, on a tiny float64 model, recompute the
 # terms by hand from z and the weights, and check that the total is their weighted sum.
 
@@ -189,7 +189,7 @@ mg.viz.image_grid(np.concatenate(grid), (side, side), args.out / "09_shape_recon
 tiny = mg.models.AsymmetricAutoencoder([n_in, 6, 3], [3, 5, n_in], n_classes=10, alpha=0.7, beta=0.3,
                                        rng=rng, dtype=np.float64)
 x_tiny, y_tiny = X_train[:16].astype(np.float64), y_train[:16]
-total = tiny.loss(x_tiny, y_tiny).item()
+total = tiny.loss(x_tiny, y=y_tiny).item()
 parts = tiny.last_losses
 with mg.no_grad():
     z_tiny = tiny.encode(x_tiny).numpy()
@@ -220,12 +220,12 @@ checks.add("total = recon + α·class + β·sparse (rel. err)", sum_err, sum_err
 
 # %%
 params = dict(tiny.named_parameters())
-report = mg.gradcheck(lambda *_: tiny.loss(x_tiny, y_tiny), list(params.values()), mode="directional", seed=1)
+report = mg.gradcheck(lambda *_: tiny.loss(x_tiny, y=y_tiny), list(params.values()), mode="directional", seed=1)
 print(report)
 print(f"smallest |zⱼ| on the batch: {np.abs(z_tiny).min():.2e} (the kink of |z| is far from the ±ε steps)")
 checks.add("directional gradcheck of L (float64)", report.max_rel_error, bool(report) and report.max_rel_error < 1e-8)
 for part in ("recon", "class", "sparse"):
-    part_report = mg.gradcheck(lambda *_: tiny.loss_parts(x_tiny, y_tiny)[part], list(params.values()),
+    part_report = mg.gradcheck(lambda *_: tiny.loss_parts(x_tiny, y=y_tiny)[part], list(params.values()),
                                mode="directional", seed=2)
     checks.add(f"directional gradcheck of L_{part}", part_report.max_rel_error,
                bool(part_report) and part_report.max_rel_error < 1e-8)
@@ -237,8 +237,8 @@ def gradients(loss):
     return {name: (np.zeros(p.shape) if p.grad is None else p.grad.copy()) for name, p in params.items()}
 
 
-part_grads = {part: gradients(tiny.loss_parts(x_tiny, y_tiny)[part]) for part in ("recon", "class", "sparse")}
-total_grads = gradients(tiny.loss(x_tiny, y_tiny))
+part_grads = {part: gradients(tiny.loss_parts(x_tiny, y=y_tiny)[part]) for part in ("recon", "class", "sparse")}
+total_grads = gradients(tiny.loss(x_tiny, y=y_tiny))
 print(f"\n{'parameter':<20}{'|∇L_recon|':>12}{'|∇L_class|':>12}{'|∇L_sparse|':>12}")
 for name in params:
     print(f"{name:<20}" + "".join(f"{np.linalg.norm(part_grads[p][name]):>12.3g}" for p in part_grads))

@@ -316,15 +316,6 @@ plt.close(fig)
 # Same init, same batches, SGD + momentum at η = 3; we watch ‖θ‖ (all parameters) after each epoch.
 
 # %%
-def fit_epoch_by_epoch(model, optimizer, X_fit, epochs, batch_size, batch_rng, measure):
-    """mg.fit one epoch at a time (the same batches as one call with `epochs`), measure(model) after each."""
-    measured = []
-    for _ in range(epochs):
-        mg.fit(model, reconstruction_loss, X_fit, 1, batch_size, optimizer, rng=batch_rng, progress=False)
-        measured.append(measure(model))
-    return measured
-
-
 def parameter_norm(model):
     return float(np.sqrt(sum(np.sum(p.data.astype(np.float64) ** 2) for p in model.parameters())))
 
@@ -332,10 +323,10 @@ def parameter_norm(model):
 decay_norms, decay_val = {}, {}
 for decay in (0.0, 3e-5, 3e-4):
     model = make_autoencoder(same_init())
-    start_norm = parameter_norm(model)
+    decay_norms[decay] = norms = [parameter_norm(model)]
     optimizer = mg.optim.SGD(model.parameters(), 3.0, momentum=0.9, weight_decay=decay)
-    decay_norms[decay] = [start_norm] + fit_epoch_by_epoch(model, optimizer, X_train, EPOCHS, BATCH,
-                                                           same_batches(), parameter_norm)
+    mg.fit(model, reconstruction_loss, X_train, EPOCHS, BATCH, optimizer, rng=same_batches(), progress=False,
+           on_epoch=lambda m, history: norms.append(parameter_norm(m)))  # ‖θ‖ after every epoch
     decay_val[decay] = mg.evaluate(model, reconstruction_loss, X_val)
     print(f"λ = {decay:<6g} ‖θ‖ {decay_norms[decay][0]:.2f} → {decay_norms[decay][-1]:.2f}, "
           f"validation loss {decay_val[decay]:.4f}")
@@ -441,8 +432,10 @@ def train_and_val_loss(model):
 dropout_curves = {}
 for p in (0.0, 0.2):
     model = make_autoencoder(same_init(), hidden=WIDE, dropout=p, dropout_rng=rng)
-    dropout_curves[p] = np.array(fit_epoch_by_epoch(model, mg.optim.Adam(model.parameters(), 3e-3), X_small,
-                                                    OVERFIT_EPOCHS, SMALL_BATCH, same_batches(), train_and_val_loss))
+    curve = []
+    mg.fit(model, reconstruction_loss, X_small, OVERFIT_EPOCHS, SMALL_BATCH, mg.optim.Adam(model.parameters(), 3e-3),
+           rng=same_batches(), progress=False, on_epoch=lambda m, history: curve.append(train_and_val_loss(m)))
+    dropout_curves[p] = np.array(curve)
     train_loss, val_loss = dropout_curves[p][-1]
     print(f"dropout p = {p}: train {train_loss:.4f}, val {val_loss:.4f}, gap {val_loss - train_loss:.4f}, "
           f"best val {dropout_curves[p][:, 1].min():.4f}")

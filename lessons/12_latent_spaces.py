@@ -75,17 +75,11 @@ print(f"{args.data}: {len(X_train)} training and {len(X_test)} held-out images o
       f"code size {CODE}, {EPOCHS} epochs")
 
 
-def train(model):
-    optimizer = mg.optim.Adam(model.parameters(), lr=setting["lr"])
-    history = mg.fit(model, lambda m, xb: m.loss(xb), X_train, epochs=EPOCHS, batch_size=64,
-                     optimizer=optimizer, progress=False, rng=rng)
-    return history
-
-
 ae = Autoencoder([N_PIXELS, *setting["hidden"], CODE], rng=rng)
 vae = VAE(N_PIXELS, setting["hidden"], CODE, rng=rng)
 for name, model in [("AE", ae), ("VAE", vae)]:
-    history = train(model)
+    history = mg.fit(model, X=X_train, epochs=EPOCHS, batch_size=64, progress=False, rng=rng,
+                     optimizer=mg.optim.Adam(model.parameters(), lr=setting["lr"]))
     print(f"{name}: train loss {history.train_loss[0]:.4g} -> {history.train_loss[-1]:.4g} "
           f"in {sum(history.time):.1f} s")
 

@@ -222,11 +222,11 @@ checks.add("gen_step moves only the encoder", ", ".join(moved["gen_step"]), move
 # ## 4. Training, with and without the adversarial phase
 # Two copies of the same autoencoder, **same initial weights, same batches in the same order**:
 #
-# - the AAE runs `train_step` (reconstruction, discriminator, generator) on every batch;
-# - the plain AE runs only `recon_step` on every batch.
+# - the AAE runs `train_step` (reconstruction, discriminator, generator) on every batch: `mg.fit` with
+#   `step=` that method and the three optimizers, so its History keeps all three losses;
+# - the plain AE is trained by `mg.fit` on the model's own loss, the reconstruction: `recon_step` on every batch.
 #
-# After each epoch we encode the data and measure how prior-like the codes are. (`fit_adversarial`
-# is this loop without the per-epoch measurement.)
+# After each epoch (`on_epoch`) we encode the data and measure how prior-like the codes are.
 
 # %%
 def encode(model, X):
@@ -238,37 +238,34 @@ aae = AdversarialAutoencoder(X.shape[1], hidden, 2, DISC_HIDDEN, prior=prior, rn
 plain = AdversarialAutoencoder(X.shape[1], hidden, 2, DISC_HIDDEN, prior=prior, rng=np.random.default_rng(init_seed))
 codes_init = encode(aae, X_eval)
 init_stats = match_statistics(codes_init)
-aae_optimizers = aae.make_optimizers(lr=LR, reg_lr=REG_LR)     # (opt_ae, opt_disc, opt_gen)
-plain_opt_ae = plain.make_optimizers(lr=LR)[0]                 # the same Adam for encoder + decoder
-aae_batches, plain_batches = np.random.default_rng(batch_seed), np.random.default_rng(batch_seed)
 prior_rng = np.random.default_rng(prior_seed)                  # the discriminator's prior samples
 
 CURVE_N = 500   # the per-epoch energy distance uses 500 codes (cheap enough every epoch); its floor:
 curve_floor = energy_to_prior(prior(CURVE_N, rng))
-history = {"recon": [], "disc": [], "gen": [], "plain recon": [], "aae within": [], "plain within": [],
-           "aae energy": [], "plain energy": []}
-train_started = time.perf_counter()
-aae.train()
-plain.train()
-for epoch in range(1, EPOCHS + 1):
-    totals = dict.fromkeys(["recon", "disc", "gen", "plain recon"], 0.0)
-    for xb in mg.data.batches(X, batch_size=BATCH, shuffle=True, rng=aae_batches):
-        for phase, value in aae.train_step(xb, *aae_optimizers, rng=prior_rng).items():
-            totals[phase] += value * len(xb)
-    for xb in mg.data.batches(X, batch_size=BATCH, shuffle=True, rng=plain_batches):
-        totals["plain recon"] += plain.recon_step(xb, plain_opt_ae) * len(xb)
-    for name, total in totals.items():
-        history[name].append(total / len(X))
-    for name, model_ in (("aae", aae), ("plain", plain)):
-        z = encode(model_, X_eval)
+history = {"aae within": [], "plain within": [], "aae energy": [], "plain energy": []}
+
+
+def measure(name):
+    """An on_epoch callback: how prior-like the codes of the model called ``name`` are after each epoch."""
+    def after_epoch(model, fit_history):
+        z = encode(model, X_eval)
         history[f"{name} within"].append(within_3sigma(z))
         history[f"{name} energy"].append(energy_to_prior(z[:CURVE_N]))
-    if epoch == 1 or epoch % 10 == 0 or epoch == EPOCHS:
-        print(f"epoch {epoch:>3}: recon {history['recon'][-1]:.4f} (plain AE {history['plain recon'][-1]:.4f}), "
-              f"disc {history['disc'][-1]:.3f}, gen {history['gen'][-1]:.3f}; energy distance: AAE "
-              f"{history['aae energy'][-1]:.3f}, plain AE {history['plain energy'][-1]:.3f}")
-aae.eval()
-plain.eval()
+    return after_epoch
+
+
+train_started = time.perf_counter()
+aae_history = mg.fit(aae, X=X, epochs=EPOCHS, batch_size=BATCH, optimizer=aae.make_optimizers(lr=LR, reg_lr=REG_LR),
+                     step=lambda model, xb, optimizers: model.train_step(xb, optimizers, rng=prior_rng),
+                     rng=np.random.default_rng(batch_seed), progress=False, on_epoch=measure("aae"))
+plain_history = mg.fit(plain, X=X, epochs=EPOCHS, batch_size=BATCH, optimizer=plain.make_optimizers(lr=LR)[0],
+                       rng=np.random.default_rng(batch_seed), progress=False, on_epoch=measure("plain"))
+history |= aae_history.losses | {"plain recon": plain_history.train_loss}   # recon, disc, gen; the plain AE's recon
+for epoch in sorted({1, *range(10, EPOCHS + 1, 10), EPOCHS}):
+    i = epoch - 1
+    print(f"epoch {epoch:>3}: recon {history['recon'][i]:.4f} (plain AE {history['plain recon'][i]:.4f}), "
+          f"disc {history['disc'][i]:.3f}, gen {history['gen'][i]:.3f}; energy distance: AAE "
+          f"{history['aae energy'][i]:.3f}, plain AE {history['plain energy'][i]:.3f}")
 print(f"training both models took {time.perf_counter() - train_started:.1f} s")
 
 # %%

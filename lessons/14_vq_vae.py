@@ -241,15 +241,16 @@ def heldout_terms(model, X):
 
 
 def train_vqvae(model, restart):
-    """Train one epoch at a time; restart dead codes between epochs when asked. Returns per-epoch records."""
-    optimizer = mg.optim.Adam(model.parameters(), lr=setting["lr"])
+    """Train, recording after every epoch; restart dead codes between epochs when asked. Per-epoch records."""
     records, restarted = [heldout_terms(model, X_test)], []
-    for epoch in range(1, EPOCHS + 1):
-        if restart and epoch > 1:  # between epochs, never after the last: the final usage is the model's own
-            restarted.append(model.restart_dead_codes(X_train, rng))
-        history = mg.fit(model, lambda m, xb: m.loss(xb), X_train, epochs=1, batch_size=BATCH, optimizer=optimizer,
-                         progress=False, rng=rng)
+
+    def after_epoch(model, history):
         records.append(heldout_terms(model, X_test) | {"train": history.train_loss[-1]})
+        if restart and history.epochs < EPOCHS:  # between epochs, never after the last: the final usage is its own
+            restarted.append(model.restart_dead_codes(X_train, rng))
+
+    mg.fit(model, X=X_train, epochs=EPOCHS, batch_size=BATCH, optimizer=mg.optim.Adam(model.parameters(),
+           lr=setting["lr"]), progress=False, rng=rng, on_epoch=after_epoch)
     return records, restarted
 
 

@@ -294,7 +294,7 @@ def n_parameters(model):
 
 
 conv_ae = ConvAutoencoder(side, WIDTH, CODE_CHANNELS, rng)
-mlp_ae = mg.models.Autoencoder(mlp_sizes, rng=rng)
+mlp_ae = mg.models.Autoencoder(mlp_sizes, recon="bce", rng=rng)   # sigmoid output, BCE from the logits
 shape = images_test[:1].shape
 print(f"conv AE shapes: input {shape}", end="")
 probe = mg.tensor(images_test[:1])
@@ -331,7 +331,7 @@ def conv_loss(model, xb):
 
 
 def mlp_loss(model, xb):
-    return model.loss(xb, kind="bce")
+    return model.loss(xb)
 
 
 results = {}

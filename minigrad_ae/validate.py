@@ -92,6 +92,21 @@ def numeric_array(x, name, func, float_only=False):
     return array
 
 
+def float_data(x, name, func):
+    """``x`` as an ndarray of real numbers for a model to read or train on. Integer data (uint8 images 0..255,
+    the digits' 0..16) is refused with the conversion and scaling to write: models compute in floating point,
+    and their losses and output activations expect pixels scaled to [0, 1]."""
+    array = numeric_array(x, name, func)
+    if array.dtype.kind in "iub":
+        low, top = (int(array.min()), int(array.max())) if array.size else (0, 0)
+        scale = 255 if array.dtype == np.uint8 else top  # 8-bit images: / 255 even if no pixel reaches 255
+        fix = (f"convert it: {name} = {name}.astype(np.float32)" if top <= 1 else
+               f"convert and scale the images: {name} = {name}.astype(np.float32) / {scale}")
+        raise TypeError(f"{func}: {name} holds integers (dtype {array.dtype}, values {low}..{top}), but models "
+                        f"compute in floating point on data scaled to [0, 1]; {fix}.")
+    return array
+
+
 def _interval_text(low, high, low_open, high_open):
     """'a number in [0, 1)', 'a finite number > 0', 'a finite number'."""
     if low is not None and high is not None:

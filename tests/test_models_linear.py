@@ -14,11 +14,11 @@ def three_way_grads(model, X, reduction):
     names = [name for name, _ in model.named_parameters()]
     closed = model.closed_form_grads(X, reduction)
     model.zero_grad()
-    model.loss(X, reduction).backward()
+    model.loss(X, reduction=reduction).backward()
     autodiff = {name: p.grad for name, p in model.named_parameters()}
     # L is quadratic in each single parameter (x̂ is affine in it), so central differences are exact up to
     # rounding: a large eps only shrinks that rounding error
-    numeric = mg.numerical_grad(lambda *params: model.loss(X, reduction), model.parameters(), eps=1e-3)
+    numeric = mg.numerical_grad(lambda *params: model.loss(X, reduction=reduction), model.parameters(), eps=1e-3)
     return closed, autodiff, dict(zip(names, numeric))
 
 
@@ -62,7 +62,7 @@ def test_loss_is_half_the_summed_squared_error_and_mean_divides_by_the_batch():
         squared = ((model(X).data - X) ** 2).sum()
     assert model.loss(X).item() == pytest.approx(0.5 * squared, rel=1e-12)
     assert model.loss(X, reduction="mean").item() == pytest.approx(0.5 * squared / 7, rel=1e-12)
-    with pytest.raises(ValueError, match=r"LinearAutoencoder.loss: reduction must be 'sum'.*got 'avg'"):
+    with pytest.raises(ValueError, match=r"LinearAutoencoder.loss: reduction must be one of 'sum', 'mean'; got 'avg'"):
         model.loss(X, reduction="avg")
     with pytest.raises(ValueError, match=r"closed_form_grads: reduction"):
         model.closed_form_grads(X, reduction="none")
@@ -120,7 +120,8 @@ def test_no_rank_k_linear_autoencoder_beats_pca(data):
 
 
 def test_pca_errors(data):
-    with pytest.raises(ValueError, match=r"pca: k must be an integer in \[1, 6\].*got 7"):
+    with pytest.raises(ValueError, match=r"pca of X with shape \(40, 6\): k \(the number of components\) must be an "
+                                         r"integer from 1 to 6, got 7"):
         pca(data, 7)
     with pytest.raises(ValueError, match=r"pca: X must be \(n_samples, n_features\), got shape \(6,\)"):
         pca(data[0], 1)

@@ -111,6 +111,26 @@ def test_whole_loss_passes_gradcheck_with_a_fixed_eps(recon, mode):
 # ---------------------------------------------------------------- the model's API
 
 
+def layers(sequential):
+    """['Linear(784, 400)', 'ReLU', ...] for a Sequential."""
+    return [f"Linear({m.in_features}, {m.out_features})" if isinstance(m, mg.nn.Linear) else type(m).__name__
+            for m in sequential]
+
+
+def test_the_hidden_list_means_linear_and_relu_per_width_then_the_heads():
+    model = VAE(784, [400, 200, 100], 20, rng=np.random.default_rng(0))
+    assert layers(model.encoder) == ["Linear(784, 400)", "ReLU", "Linear(400, 200)", "ReLU", "Linear(200, 100)", "ReLU"]
+    assert layers([model.mu_head, model.logvar_head]) == ["Linear(100, 20)"] * 2
+    assert layers(model.decoder) == ["Linear(20, 100)", "ReLU", "Linear(100, 200)", "ReLU", "Linear(200, 400)", "ReLU",
+                                     "Linear(400, 784)"]
+    assert type(model.out_activation).__name__ == "Sigmoid"  # recon='bce': decode applies σ to the logits
+    # pytorch/examples' VAE: fc1 784->400 + ReLU, fc21/fc22 400->20, fc3 20->400 + ReLU, fc4 400->784 + sigmoid
+    examples = VAE(784, 400, 20, rng=np.random.default_rng(0))
+    assert layers(examples.encoder) + layers([examples.mu_head]) == ["Linear(784, 400)", "ReLU", "Linear(400, 20)"]
+    assert layers(examples.decoder) == ["Linear(20, 400)", "ReLU", "Linear(400, 784)"]
+
+
+
 def test_loss_is_the_negative_mean_elbo_for_the_same_eps():
     X = load_digits()[0][:8]
     model = VAE(64, 16, 3, rng=np.random.default_rng(5))
@@ -153,17 +173,17 @@ def test_a_few_training_steps_lower_the_loss():
     model = VAE(64, 32, 4, rng=rng)
     eps = np.random.default_rng(0).standard_normal((256, 4))
     before = model.loss(X, eps=eps).item()
-    history = mg.fit(model, lambda m, xb: m.loss(xb), X, epochs=3, batch_size=32,
+    history = mg.fit(model, X=X, epochs=3, batch_size=32,
                      optimizer=Adam(model.parameters(), lr=3e-3), progress=False, rng=rng)
     assert model.loss(X, eps=eps).item() < 0.8 * before
     assert history.train_loss[-1] < history.train_loss[0]
 
 
 @pytest.mark.parametrize("kwargs, words", [
-    ({"hidden": 0}, "hidden must be a positive int"),
-    ({"hidden": [8, "a"]}, "hidden must be a positive int"),
-    ({"recon": "l1"}, "recon must be 'bce'"),
-    ({"beta": -1}, "beta"),
+    ({"hidden": 0}, "VAE: hidden must be a positive int"),
+    ({"hidden": [8, "a"]}, "VAE: hidden must be a positive int"),
+    ({"recon": "l1"}, "VAE: recon must be one of 'bce'"),
+    ({"beta": -1}, r"VAE: beta \(the weight of the KL term\) must be a finite number >= 0"),
 ])
 def test_bad_configuration_is_refused_with_a_clear_message(kwargs, words):
     args = {"n_in": 4, "hidden": 3, "n_latent": 2} | kwargs

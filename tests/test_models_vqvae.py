@@ -160,18 +160,17 @@ def test_a_few_training_steps_lower_the_loss():
     rng = np.random.default_rng(6)
     model = VQVAE(64, 32, 4, 16, rng=rng)
     before = model.loss(X).item()
-    mg.fit(model, lambda m, xb: m.loss(xb), X, epochs=3, batch_size=32, optimizer=Adam(model.parameters(), lr=3e-3),
-           progress=False, rng=rng)
+    mg.fit(model, X=X, epochs=3, batch_size=32, optimizer=Adam(model.parameters(), lr=3e-3), progress=False, rng=rng)
     assert model.loss(X).item() < 0.8 * before
 
 
 @pytest.mark.parametrize("kwargs, words", [
-    ({"n_codes": 0}, "n_codes"),
-    ({"hidden": []}, "hidden must be a positive int"),
-    ({"recon": "l1"}, "recon must be 'bce'"),
-    ({"beta": -0.1}, "beta"),
+    ({"n_codes": 0}, "VQVAE: n_codes .* must be an integer >= 1"),
+    ({"hidden": []}, "VQVAE: hidden must be a positive int"),
+    ({"recon": "l1"}, "VQVAE: recon must be one of 'bce'"),
+    ({"beta": -0.1}, "VQVAE: beta .* must be a finite number >= 0"),
 ])
 def test_bad_configuration_is_refused_with_a_clear_message(kwargs, words):
-    args = {"n_in": 4, "hidden": 3, "n_latent_dim": 2, "n_codes": 8} | kwargs
+    args = {"n_in": 4, "hidden": 3, "n_latent": 2, "n_codes": 8} | kwargs
     with pytest.raises(ValueError, match=words):
         VQVAE(**args)

@@ -10,43 +10,46 @@ only the directions the data actually vary along.
 """
 import numpy as np
 
-from ..autodiff import Tensor, no_grad, tensor
+from ..autodiff import no_grad, tensor
 from ..nn import functional as F
 from ..nn.penalties import contractive_penalty
+from ..validate import generator, number
+from .base import as_numpy
 from .sigmoid_code import SigmoidCodeAutoencoder
 
 
 class ContractiveAutoencoder(SigmoidCodeAutoencoder):
-    """h = σ(W1 x + b1) (``encoder``: Linear(n_in, n_hidden)),  x̂ = f(W2 h + b2) (``decoder``: Linear(n_hidden, n_in)).
+    """h = σ(W1 x + b1) (``encoder``: Linear(n_in, n_latent)),  x̂ = f(W2 h + b2) (``decoder``: Linear(n_latent, n_in)).
 
     ``lam`` is λ, the weight of the contractive penalty (0 gives a plain sigmoid autoencoder, for comparison);
-    f is σ (out_activation='sigmoid', data in [0, 1]) or the identity (None). x is (batch, n_in).
+    f is σ (recon='sigmoid_mse', data in [0, 1]) or the identity (recon='mse'). x is (batch, n_in).
     """
 
-    def __init__(self, n_in, n_hidden, lam=0.1, out_activation="sigmoid", rng=None, dtype=np.float32):
-        if np.ndim(lam) != 0 or not lam >= 0:
-            raise ValueError(f"ContractiveAutoencoder: lam is the weight of the contractive penalty and must be a "
-                             f"number >= 0, got {lam!r}; typical values are 0.01 to 1.")
-        super().__init__(n_in, n_hidden, out_activation, rng, dtype)
+    def __init__(self, n_in, n_latent, lam=0.1, recon="sigmoid_mse", rng=None, dtype=np.float32):
+        lam = number(lam, "lam (the weight of the contractive penalty; typically 0.01 to 1)", "ContractiveAutoencoder",
+                     low=0)
+        super().__init__(n_in, n_latent, recon, rng, dtype)
         self.lam = lam
 
-    def loss(self, x):
-        """J above: (1/2m) Σₙ ‖xₙ − x̂ₙ‖² + λ · mean over the batch of ‖∂h/∂x‖²_F, a scalar Tensor."""
+    def loss(self, x, target=None):
+        """J above: (1/2m) Σₙ ‖tₙ − x̂ₙ‖² + λ · mean over the batch of ‖∂h/∂x‖²_F, a scalar Tensor (t = x unless
+        given)."""
         x = self._batch(x, "loss")
         h = self.encode(x)
-        return self.reconstruction_loss(x, h) + self.lam * contractive_penalty(h, self.encoder.weight,
-                                                                                reduction="mean")
+        target = x if target is None else self._batch(target, "loss")
+        return self.reconstruction_loss(target, h) + self.lam * contractive_penalty(h, self.encoder.weight,
+                                                                                     reduction="mean")
 
     def jacobian(self, x):
-        """The encoder's Jacobian ∂h/∂x at one sample x (n_in,), as a NumPy array (n_hidden, n_in).
+        """The encoder's Jacobian ∂h/∂x at one sample x (n_in,), as a NumPy array (n_latent, n_in).
 
         Built by autodiff, one backward pass per hidden unit j: the upstream gradient eⱼ (one-hot) makes
         x.grad = eⱼᵀ ∂h/∂x, which is row j. No closed form is used, so it can check ``contractive_penalty``.
         """
-        x = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=self.encoder.weight.dtype)
-        if x.shape != (self.encoder.in_features,):
+        x = np.asarray(as_numpy(self.check_input(x, self._func("jacobian"))), dtype=self.dtype)
+        if x.shape != (self.n_in,):
             raise ValueError(f"ContractiveAutoencoder.jacobian: x must be one sample of shape "
-                             f"({self.encoder.in_features},), got shape {x.shape}; for a batch, call it row by row.")
+                             f"({self.n_in},), got shape {x.shape}; for a batch, call it row by row.")
         x = tensor(x, requires_grad=True)
         # detached parameters: the Jacobian is w.r.t. x only, and the model's .grad must stay untouched
         h = F.sigmoid(F.linear(x, self.encoder.weight.detach(), self.encoder.bias.detach()))
@@ -63,7 +66,7 @@ class ContractiveAutoencoder(SigmoidCodeAutoencoder):
         For small eps this is ‖J(x) u‖ for a random unit vector u: how much the code moves per unit of input change.
         """
         X = self._batch(X, "code_sensitivity")
-        rng = np.random.default_rng() if rng is None else rng
+        rng = generator(rng, "ContractiveAutoencoder.code_sensitivity")
         directions = rng.standard_normal(X.shape)
         delta = (eps * directions / np.linalg.norm(directions, axis=1, keepdims=True)).astype(X.dtype)
         with no_grad():
@@ -71,4 +74,4 @@ class ContractiveAutoencoder(SigmoidCodeAutoencoder):
         return float(np.mean(np.linalg.norm(moved, axis=1) / np.linalg.norm(delta, axis=1)))
 
     def extra_repr(self):
-        return f"lam={self.lam}, out_activation={self.out_activation!r}"
+        return f"{super().extra_repr()}, lam={self.lam}"

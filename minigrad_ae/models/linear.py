@@ -10,40 +10,33 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import nn
-from ..autodiff import Tensor, no_grad
-from ..nn import functional as F
+from ..autodiff import no_grad
+from ..validate import choice, generator, integer
+from .base import AutoencoderBase, as_numpy
 
 REDUCTIONS = ("sum", "mean")
 
 
-class LinearAutoencoder(nn.Module):
+class LinearAutoencoder(AutoencoderBase):
     """z = W1 x + b1 (``encoder``: Linear(n_in, n_latent)),  x̂ = W2 z + b2 (``decoder``: Linear(n_latent, n_in)).
 
-    No activations: a linear map into the code and back. x is (batch, n_in) or (n_in,).
+    No activations: a linear map into the code and back (so recon is 'mse', the only choice). x is (batch, n_in)
+    or (n_in,).
     """
+    RECONS = ("mse",)
 
     def __init__(self, n_in, n_latent, bias=True, rng=None, dtype=np.float32):
-        super().__init__()
-        rng = np.random.default_rng() if rng is None else rng
+        super().__init__(n_in, n_latent, "mse")
+        rng = generator(rng, "LinearAutoencoder")
         self.encoder = nn.Linear(n_in, n_latent, bias=bias, rng=rng, dtype=dtype)
         self.decoder = nn.Linear(n_latent, n_in, bias=bias, rng=rng, dtype=dtype)
 
-    def encode(self, x):
-        """z = W1 x + b1;  (batch, n_in) -> (batch, n_latent)."""
-        return self.encoder(x)
-
-    def decode(self, z):
-        """x̂ = W2 z + b2;  (batch, n_latent) -> (batch, n_in)."""
-        return self.decoder(z)
-
-    def forward(self, x):
-        return self.decode(self.encode(x))
-
-    def loss(self, x, reduction="sum"):
-        """L = ½ Σ_batch ‖x − x̂‖² ('sum', the formulas' and ``pca``'s ``optimal_error``'s convention),
-        or L / batch ('mean': per sample, what ``fit`` expects and what keeps the step size batch-independent)."""
-        _check_reduction("LinearAutoencoder.loss", reduction)
-        total = 0.5 * F.mse_loss(self(x), x, reduction="sum")
+    def loss(self, x, target=None, reduction="sum"):
+        """L = ½ Σ_batch ‖t − x̂‖² ('sum', the formulas' and ``pca``'s ``optimal_error``'s convention), or L / batch
+        ('mean': per sample, what keeps the step size batch-independent); the target t is x unless given."""
+        choice(reduction, "reduction", "LinearAutoencoder.loss", REDUCTIONS)
+        x = self.check_input(x, "LinearAutoencoder.loss")
+        total = 0.5 * self.recon_loss(self.decoder(self.encode(x)), x if target is None else target, reduction="sum")
         return total if reduction == "sum" else total / _batch_size(x)
 
     def closed_form_grads(self, x, reduction="sum"):
@@ -53,8 +46,9 @@ class LinearAutoencoder(nn.Module):
         For a batch of rows X (B, n_in), codes Z (B, n_latent) and errors E = X̂ − X, summed over the samples:
         dW2 = Eᵀ Z,  db2 = Σ E,  dW1 = (E W2)ᵀ X,  db1 = Σ E W2.
         """
-        _check_reduction("LinearAutoencoder.closed_form_grads", reduction)
-        X = np.atleast_2d(np.asarray(_array(x), dtype=self.decoder.weight.dtype))
+        choice(reduction, "reduction", "LinearAutoencoder.closed_form_grads", REDUCTIONS)
+        X = np.atleast_2d(np.asarray(as_numpy(self.check_input(x, "LinearAutoencoder.closed_form_grads")),
+                                     dtype=self.dtype))
         with no_grad():
             Z = self.encode(X).data
             E = self.decode(Z).data - X               # row i is eᵢᵀ = (x̂ᵢ − xᵢ)ᵀ
@@ -108,10 +102,8 @@ def pca(X, k):
     if X.ndim != 2:
         raise ValueError(f"pca: X must be (n_samples, n_features), got shape {X.shape}; reshape it, e.g. "
                          "X.reshape(len(X), -1).")
-    rank_max = min(X.shape)
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= rank_max:
-        raise ValueError(f"pca: k must be an integer in [1, {rank_max}] for X of shape {X.shape} "
-                         f"(at most min(n_samples, n_features) components exist), got {k!r}.")
+    # at most min(n_samples, n_features) components exist
+    k = integer(k, "k (the number of components)", f"pca of X with shape {X.shape}", low=1, high=min(X.shape))
     mean = X.mean(axis=0)
     _, s, Vt = np.linalg.svd(X - mean, full_matrices=False)
     squared = s ** 2
@@ -142,16 +134,6 @@ def subspace_alignment(W, components):
     return np.clip(np.linalg.svd(basis_w.T @ basis_c, compute_uv=False), 0.0, 1.0)
 
 
-def _check_reduction(caller, reduction):
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{caller}: reduction must be 'sum' (½ Σ_batch ‖x − x̂‖²) or 'mean' (that / batch size), "
-                         f"got {reduction!r}.")
-
-
-def _array(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
-
-
 def _batch_size(x):
     """B for x (B, n); 1 for a single sample x (n,)."""
-    return 1 if _array(x).ndim == 1 else len(x)
+    return 1 if x.ndim == 1 else len(x)

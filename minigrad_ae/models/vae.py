@@ -10,32 +10,34 @@ so the learning rate does not depend on the batch size (pytorch/examples sums ov
 import numpy as np
 
 from ..autodiff import no_grad, tensor
-from ..nn import Linear, Module
+from ..nn import Linear
 from ..nn import functional as F
-from .autoencoder import mlp
+from ..validate import generator, number, positive_int
+from .base import AutoencoderBase
+from .blocks import hidden_sizes, mlp
 
-RECONSTRUCTIONS = ("bce", "mse")
 
-
-class VAE(Module):
+class VAE(AutoencoderBase):
     """x (batch, n_in) → encoder MLP → (μ, logvar) (batch, n_latent) → z → decoder MLP → x̂ (batch, n_in).
 
-    ``hidden`` is one width or a list of widths; the decoder mirrors the encoder. ``recon='bce'``: the decoder
-    outputs logits and the reconstruction term is −log Bernoulli(x | σ(logits)) summed over pixels (for x in
-    [0, 1]); ``recon='mse'``: it outputs means and the term is ‖x − x̂‖² (a Gaussian decoder with variance ½, up
-    to a constant). loss = mean over the batch of (reconstruction + β·KL); β = 1 is the true negative ELBO.
-    ``rng`` initialises the weights and then draws every ε, so a seeded run is reproducible.
+    ``hidden`` is one width or a list of widths: the encoder is Linear + ReLU for each of them, then the two
+    heads Linear(hidden[-1], n_latent) for μ and logvar; the decoder mirrors it, Linear(n_latent, hidden[-1]) +
+    ReLU, …, Linear(hidden[0], n_in). ``VAE(784, 400, 20)`` is pytorch/examples' VAE (fc1, fc21/fc22, fc3, fc4),
+    with the encoder and decoder as ``Sequential``s rather than named layers, Kaiming-normal hidden weights, and
+    the sigmoid applied by ``decode`` (so the loss can use the logits).
+
+    ``recon='bce'``: the reconstruction term is −log Bernoulli(x | σ(logits)) summed over pixels (for x in
+    [0, 1]); ``recon='mse'``: the decoder outputs means and the term is ‖x − x̂‖² (a Gaussian decoder with
+    variance ½, up to a constant). loss = mean over the batch of (reconstruction + β·KL); β = 1 is the true
+    negative ELBO. ``rng`` initialises the weights and then draws every ε, so a seeded run is reproducible.
     """
 
     def __init__(self, n_in, hidden, n_latent, beta=1.0, recon="bce", rng=None, dtype=np.float32):
-        super().__init__()
-        hidden = hidden_sizes("VAE", hidden)
-        check_recon("VAE", recon)
-        if np.ndim(beta) != 0 or not beta >= 0:
-            raise ValueError(f"VAE: beta (the weight of the KL term) must be a number >= 0, got {beta!r}; "
-                             "beta = 1 gives the true ELBO, beta > 1 a beta-VAE.")
-        self.rng = np.random.default_rng() if rng is None else rng
-        self.n_in, self.n_latent, self.beta, self.recon = n_in, n_latent, beta, recon
+        super().__init__(n_in, n_latent, recon)
+        hidden = hidden_sizes(hidden, "VAE")
+        # β = 1 gives the true ELBO, β > 1 a β-VAE
+        self.beta = number(beta, "beta (the weight of the KL term)", "VAE", low=0)
+        self.rng = generator(rng, "VAE")
         self.encoder = mlp([n_in, *hidden], "relu", rng=self.rng, dtype=dtype, final_activation=True)
         self.mu_head = Linear(hidden[-1], n_latent, rng=self.rng, dtype=dtype)
         self.logvar_head = Linear(hidden[-1], n_latent, rng=self.rng, dtype=dtype)
@@ -43,37 +45,36 @@ class VAE(Module):
 
     def encode(self, x):
         """q(z|x): (μ, logvar), each (batch, n_latent)."""
-        h = self.encoder(x)
+        h = self.encoder(self.check_input(x, "VAE.encode"))
         return self.mu_head(h), self.logvar_head(h)
-
-    def decode(self, z):
-        """p(x|z): pixel probabilities σ(logits) for 'bce', means for 'mse'; (batch, n_in)."""
-        out = self.decoder(z)
-        return out.sigmoid() if self.recon == "bce" else out
 
     def forward(self, x):
         """Reconstruction from the posterior mean: decode(μ(x)) — deterministic, unlike the loss's sampled z."""
         return self.decode(self.encode(x)[0])
 
-    def loss(self, x, eps=None):
-        """mean over the batch of (reconstruction + β·KL), one ε per sample (drawn from ``self.rng`` unless given)."""
-        recon, kl = self.per_sample_terms(x, eps)
+    def loss(self, x, target=None, eps=None):
+        """mean over the batch of (reconstruction + β·KL), one ε per sample (drawn from ``self.rng`` unless given);
+        the reconstruction is scored against x unless ``target`` is given."""
+        x = self.check_input(x, "VAE.loss")
+        recon, kl = self.per_sample_terms(x, eps, self.check_target(x if target is None else target, "VAE.loss"))
         return (recon + self.beta * kl).mean()
 
-    def per_sample_terms(self, x, eps=None):
+    def per_sample_terms(self, x, eps=None, target=None):
         """(reconstruction error, KL) per sample, Tensors (batch,); z = μ + e^{½ logvar} ⊙ ε."""
+        x = self.check_input(x, "VAE.per_sample_terms")
+        target = self.check_target(x if target is None else target, "VAE.per_sample_terms")
         mu, logvar = self.encode(x)
         z, _ = F.reparameterize(mu, logvar, eps=eps, rng=self.rng)
-        return reconstruction_error(self.decoder(z), x, self.recon), F.gaussian_kl(mu, logvar, reduction="none")
+        recon = self.recon_loss(self.decoder(z), target, reduction="none").sum(axis=-1)
+        return recon, F.gaussian_kl(mu, logvar, reduction="none")
 
     def elbo(self, X, n_samples=1):
         """ELBO estimate per sample (NumPy (n,)): −(reconstruction + KL), averaged over ``n_samples`` draws of ε.
 
         The KL is exact; only the reconstruction term is sampled. With β = 1, loss(x) = −mean(elbo) for the same ε.
-        For 'mse' it is the Gaussian log-likelihood bound up to an additive constant.
+        For the squared errors it is the Gaussian log-likelihood bound up to an additive constant.
         """
-        if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-            raise ValueError(f"VAE.elbo: n_samples must be a positive integer, got {n_samples!r}.")
+        n_samples = positive_int(n_samples, "n_samples", "VAE.elbo")
         total = np.zeros(len(X))
         with no_grad():
             for _ in range(n_samples):
@@ -83,7 +84,7 @@ class VAE(Module):
 
     def sample(self, n, rng=None):
         """n new samples: z ~ N(0, I) (from ``rng``, else the model's), decoded; NumPy (n, n_in)."""
-        rng = self.rng if rng is None else rng
+        rng = self.rng if rng is None else generator(rng, "VAE.sample")
         z = rng.standard_normal((n, self.n_latent))
         return self._decode_array(z)
 
@@ -99,18 +100,10 @@ class VAE(Module):
 
     def _decode_array(self, z):
         with no_grad():
-            return self.decode(tensor(z, dtype=self.mu_head.weight.dtype)).data
+            return self.decode(tensor(z, dtype=self.dtype)).data
 
     def extra_repr(self):
-        return f"n_in={self.n_in}, n_latent={self.n_latent}, beta={self.beta}, recon={self.recon!r}"
-
-
-def reconstruction_error(output, x, recon):
-    """Per-sample reconstruction term (batch,), summed over features: BCE of σ(output) against x, computed from
-    the logits ``output`` by the stable with-logits path ('bce'), or the squared error ‖x − output‖² ('mse')."""
-    if recon == "bce":
-        return F.binary_cross_entropy_with_logits(output, x, reduction="none").sum(axis=-1)
-    return F.mse_loss(output, x, reduction="none").sum(axis=-1)
+        return f"{super().extra_repr()}, beta={self.beta}"
 
 
 # ---------------------------------------------------------------- hand-derived gradients
@@ -130,22 +123,3 @@ def reparam_grads(g_z, logvar, eps):
     # BEGIN SOLUTION vae_reparam_grads
     return np.array(g_z, dtype=np.float64), g_z * 0.5 * np.exp(0.5 * np.asarray(logvar)) * eps
     # END SOLUTION
-
-
-# ---------------------------------------------------------------- building blocks (VQVAE uses them too)
-
-
-def hidden_sizes(owner, hidden):
-    """``hidden`` as a tuple of layer widths; an int means one hidden layer."""
-    sizes = (hidden,) if isinstance(hidden, (int, np.integer)) else hidden
-    if (not isinstance(sizes, (list, tuple)) or not sizes
-            or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in sizes)):
-        raise ValueError(f"{owner}: hidden must be a positive int or a non-empty list of positive ints (the widths "
-                         f"of the hidden layers), got {hidden!r}, e.g. hidden=400 or hidden=[512, 256].")
-    return tuple(sizes)
-
-
-def check_recon(owner, recon):
-    if recon not in RECONSTRUCTIONS:
-        raise ValueError(f"{owner}: recon must be 'bce' (pixels in [0, 1], Bernoulli decoder) or 'mse' (any real "
-                         f"values, Gaussian decoder), got {recon!r}.")

@@ -1,6 +1,7 @@
 """Neural-network toolkit on top of autodiff: ``Module`` / ``Parameter`` / ``Sequential``, layers,
 initialisers (``init``) and stateless functions and losses (``functional``, imported as ``F``)."""
 from . import functional, init
+from .activations import ACTIVATIONS, activation
 from .conv import Conv2d, ConvTranspose2d
 from .layers import BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh, Unflatten
 from .loss_modules import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss
