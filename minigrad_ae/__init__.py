@@ -5,8 +5,9 @@
     loss = ((x @ w + b).relu() ** 2).mean(); loss.backward(); x.grad
     mg.gradcheck(fn, [x, w, b])
 
-Layers, bottom to top: autodiff → nn → optim → data → models; then ``train`` (fit), ``io`` (save/load)
-and ``viz`` (figures).
+Layers, bottom to top: validate → kernels → autodiff → nn, optim, data → models → ``train`` (fit), ``io``
+(save/load), ``viz`` (figures) → ``pretraining`` (greedy layer-wise training of a stacked AE); each imports only
+from layers below it (tests/test_engine.py checks).
 """
 import importlib
 
@@ -14,7 +15,7 @@ from .autodiff import (Context, Function, GradcheckError, GradcheckReport, Shape
                        broadcast_to, cat, chunk, concatenate, detect_anomaly, enable_grad, grad, gradcheck, manual_seed, no_grad,
                        numerical_grad, ones, ones_like, randn, randn_like, relative_error, split, stack, tensor,
                        unbroadcast, where, zeros, zeros_like)
-from . import data, models, nn, optim
+from . import data, models, nn, optim, pretraining
 from .io import Checkpoint, CheckpointError, load, save
 from .train import History, evaluate, fit
 

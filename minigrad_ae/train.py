@@ -78,7 +78,8 @@ def fit(model, loss_fn=None, X=None, epochs=1, batch_size=64, optimizer=None, va
       History keeps every named loss (``history.losses``); ``train_loss`` is the first. A step must skip its
       update on a NaN/Inf loss, as ``gradient_step`` does; fit then stops.
     * ``schedule.step()`` runs after every batch when the schedule says ``per_batch`` (CyclicLR counts
-      iterations), otherwise after every epoch (StepLR counts epochs).
+      iterations), otherwise after every epoch (StepLR counts epochs); a schedule that ``needs_metric``
+      (ReduceLROnPlateau) gets the epoch's validation loss, or its training loss without ``val``.
     * ``val`` is X_val, or (X_val, y_val) when ``y`` is given: its loss is computed after each epoch in eval
       mode without a graph. ``early_stopping.step(val_loss, model) -> bool`` may end training; with it the
       model always ends with its best weights (``early_stopping.restore(model)``).
@@ -122,8 +123,6 @@ def fit(model, loss_fn=None, X=None, epochs=1, batch_size=64, optimizer=None, va
             seen += n
             bar.update(f"epoch {epoch}/{epochs}  batch {b}/{n_batches}  loss {next(iter(totals.values())) / seen:.4g}")
 
-        if schedule is not None and not schedule.per_batch:
-            schedule.step()
         for name, total in totals.items():
             history.losses.setdefault(name, []).append(total / seen)
         history.train_loss.append(next(iter(totals.values())) / seen)
@@ -132,6 +131,8 @@ def fit(model, loss_fn=None, X=None, epochs=1, batch_size=64, optimizer=None, va
         if X_val is not None:
             history.val_loss.append(evaluate(model, loss_fn, X_val, y_val, max(batch_size, 256)))
             line += f"  val {history.val_loss[-1]:.4g}"
+        if schedule is not None and not schedule.per_batch:   # ReduceLROnPlateau watches the epoch's loss
+            schedule.step(*[(history.val_loss or history.train_loss)[-1]] * schedule.needs_metric)
         history.time.append(time.perf_counter() - start)
         bar.finish(f"{line}  lr {history.lr[-1]:.3g}  {history.time[-1]:.3g}s")
         if X_val is not None and not math.isfinite(history.val_loss[-1]):

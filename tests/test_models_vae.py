@@ -9,6 +9,8 @@ from minigrad_ae.models.vae import VAE, kl_grads, reparam_grads
 from minigrad_ae.nn import functional as F
 from minigrad_ae.optim import Adam
 
+from gradtools import assert_three_way
+
 TIGHT = 1e-9  # relative error ‖a − b‖ / ‖a + b‖ between any two of hand, autodiff, central differences
 
 
@@ -70,14 +72,7 @@ def test_kl_grads_three_ways():
     def weighted_kl(mu, logvar):
         return (F.gaussian_kl(mu, logvar, reduction="none") * v).sum()
 
-    mu, logvar = mg.tensor(mu0, requires_grad=True), mg.tensor(logvar0, requires_grad=True)
-    weighted_kl(mu, logvar).backward()
-    numeric = mg.numerical_grad(weighted_kl, [mu0, logvar0])
-    hand = [v[:, None] * g for g in kl_grads(mu0, logvar0)]
-    for h, auto, num in zip(hand, [mu.grad, logvar.grad], numeric):
-        assert mg.relative_error(h, auto) < TIGHT
-        assert mg.relative_error(h, num) < TIGHT
-        assert mg.relative_error(auto, num) < TIGHT
+    assert_three_way([v[:, None] * g for g in kl_grads(mu0, logvar0)], weighted_kl, [mu0, logvar0], tolerance=TIGHT)
 
 
 def test_reparam_grads_three_ways():
@@ -88,13 +83,7 @@ def test_reparam_grads_three_ways():
     def z_of(mu, logvar):
         return F.reparameterize(mu, logvar, eps=eps)[0]
 
-    mu, logvar = mg.tensor(mu0, requires_grad=True), mg.tensor(logvar0, requires_grad=True)
-    z_of(mu, logvar).backward(g_z)
-    numeric = mg.numerical_grad(z_of, [mu0, logvar0], grad_output=g_z)
-    for h, auto, num in zip(reparam_grads(g_z, logvar0, eps), [mu.grad, logvar.grad], numeric):
-        assert mg.relative_error(h, auto) < TIGHT
-        assert mg.relative_error(h, num) < TIGHT
-        assert mg.relative_error(auto, num) < TIGHT
+    assert_three_way(reparam_grads(g_z, logvar0, eps), z_of, [mu0, logvar0], grad_output=g_z, tolerance=TIGHT)
 
 
 @pytest.mark.parametrize("recon", ["bce", "mse"])

@@ -9,4 +9,5 @@ from .module import Module, Parameter, Sequential
 
 __all__ = ["BatchNorm1d", "Conv2d", "ConvTranspose2d", "Dropout", "Identity", "LeakyReLU", "Linear", "Module", "Parameter", "ReLU", "Sequential",
            "Sigmoid", "Tanh", "functional", "init"]
-__all__ += ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "L1Loss", "MSELoss", "Softmax", "Unflatten"]
+__all__ += ["ACTIVATIONS", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "L1Loss", "MSELoss", "Softmax",
+            "Unflatten", "activation"]
