@@ -152,10 +152,10 @@ class Checks:
         self.title, self.rows = title, []
 
     def add(self, name, value, passed):
-        """Record one check: ``value`` is what was measured (a number or short text)."""
+        """Record one check: ``value`` is what was measured (a number or short text). Returns nothing, so a
+        notebook cell that ends with a check shows no stray value."""
         shown = f"{value:.3g}" if isinstance(value, float) else str(value)
         self.rows.append((name, shown, bool(passed)))
-        return passed
 
     def print(self):
         width = max(len(name) for name, _, _ in self.rows)
@@ -191,17 +191,17 @@ class Lesson:
         return path
 
     def show(self, fig, name):
-        """Lay ``fig`` out, save it as ``name``.png in the figures folder and close it; returns the path.
+        """Lay ``fig`` out, save it as ``name``.png in the figures folder (``path(name)``) and close it.
 
         A notebook shows the saved file under the cell (and the site under its code block): one picture, the same
-        everywhere. A figure made with its own layout engine (``layout="constrained"``) keeps it.
+        everywhere. A figure made with its own layout engine (``layout="constrained"``) keeps it. Returns nothing,
+        so a cell that ends with ``show`` displays the figure and no stray path; ``figures`` lists the paths.
         """
         if fig.get_layout_engine() is None:
             fig.tight_layout()
         path = self.path(name)
         fig.savefig(path, dpi=DPI, bbox_inches="tight")  # tight: legends and colour bars outside the axes stay in
         plt.close(fig)  # pyplot keeps every open figure alive otherwise
-        return path
 
     def finish(self):
         """Print the time taken and where the figures are, then the table of checks; fail loudly if one failed."""
