@@ -26,17 +26,20 @@ How to convert a lesson to the kit (lessons 1 and 2 are the pattern)
 --------------------------------------------------------------------
 1. Imports: ``from minigrad_ae import lesson as kit`` before ``import matplotlib.pyplot`` (the kit picks the
    backend), and drop ``import minigrad_ae.viz`` where it was there only for the backend.
-2. Set-up: ``lesson_args`` + ``Checks`` + ``default_rng`` become ``lesson = kit.start(title, data=...)``; then use
-   ``lesson.args``, ``lesson.checks`` and ``lesson.rng`` (or keep ``args, checks, rng = lesson.args, ...`` if the
-   names run through the whole file). Drop ``started = time.perf_counter()``: ``finish`` times the lesson.
+2. Set-up: ``lesson_args`` + ``Checks`` + ``default_rng`` become ``lesson = kit.start(title, data=...)`` (same
+   title); then ``args.``, ``checks.`` and ``rng`` become ``lesson.args.``, ``lesson.checks.`` and ``lesson.rng``
+   (re-indent the continuation lines of ``lesson.checks.add(``). Drop ``started = time.perf_counter()``:
+   ``finish`` times the lesson.
 3. ``x if args.quick else y`` becomes ``lesson.pick(full=y, quick=x)``.
 4. ``fig.tight_layout(); fig.savefig(args.out / "NN_name.png", dpi=120); plt.close(fig); print("saved …")``
    becomes ``lesson.show(fig, "NN_name")`` (same file name, so docs and the README keep their figures). A figure
-   that lays itself out (``plt.subplots(..., layout="constrained")``) keeps its layout. Figures drawn by
-   ``mg.viz`` take ``lesson.path("NN_name")``; the kit finds and shows them like its own.
+   whose colour bar spans several axes (``fig.colorbar(..., ax=axes)``), which tight_layout cannot place, is made
+   with ``plt.subplots(..., layout="constrained")``: ``show`` keeps a figure's own layout. Figures drawn by
+   ``mg.viz`` are saved to ``lesson.path("NN_name")``; the kit finds and shows them like its own.
 5. The end: ``checks.assert_all()`` (and the "lesson ran in … s" print) becomes ``lesson.finish()``.
-6. Keep every check, figure and assertion as it was; run the lesson with ``--quick``, as a notebook
-   (``tests/test_notebooks.py``) and in full, and look at its figures.
+6. Keep every check, figure and assertion as it was: diff the printed check table of a full run before and after.
+   Run the lesson with ``--quick``, as a notebook (``tests/test_notebooks.py -k NN``) and in full, look at its
+   figures, and at its page on the site (``docs/``).
 """
 import argparse
 import os

@@ -86,8 +86,10 @@ def test_lesson_page_renders_markdown_checks_figures_and_downloads(site, browser
     assert page.locator("h2", has_text="1. The gradients, by hand").count() == 1
     assert page.locator("strong", has_text="Onto the package").count() == 1   # **bold** rendered
     assert page.locator("code", has_text="closed_form_grads").count() >= 1              # `code` rendered
+    prose = " ".join(page.locator("article p").all_inner_texts())
+    assert "**" not in prose and "`" not in prose                                      # no Markdown left raw
     text = page.locator("article").inner_text()
-    assert "**" not in text and "Lesson 2 checks" in text and "✓" in text             # the printed check table
+    assert "Lesson 2 checks" in text and "✓" in text and "✗" not in text              # the printed check table
     links = {link.get_attribute("href") for link in page.locator("a.download").all()}
     script = next(link for link in links if link.endswith("02_linear_autoencoder.py"))
     notebook = next(link for link in links if link.endswith("02_linear_autoencoder.ipynb"))
