@@ -4,6 +4,7 @@ on 127.0.0.1; every image on them loads, nothing is fetched from anywhere else, 
 its Markdown, and the downloads are the lesson script and its notebook."""
 import functools
 import http.server
+import io
 import json
 import os
 import pathlib
@@ -11,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import zipfile
 
 import matplotlib.image
 import pytest
@@ -97,6 +99,10 @@ def test_lesson_page_renders_markdown_checks_figures_and_downloads(site, browser
     assert download.text() == (ROOT / "lessons" / "02_linear_autoencoder.py").read_text(encoding="utf-8")
     cells = json.loads(page.request.get(base + "lessons/" + notebook).text())["cells"]
     assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith("# Lesson 2")
+    both = zipfile.ZipFile(io.BytesIO(page.request.get(base + "lessons/" + next(
+        link for link in links if link.endswith("02_linear_autoencoder.zip"))).body()))
+    assert both.read("02_linear_autoencoder.py").decode() == download.text()
+    assert json.loads(both.read("02_linear_autoencoder.ipynb"))["cells"] == cells
     page.close()
 
 

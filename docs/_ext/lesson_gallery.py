@@ -5,7 +5,7 @@ percent-format scripts whose text cells are Markdown (what Jupyter shows). So be
 is rewritten into ``_generated/lesson_sources/``: its first Markdown cell becomes the docstring, every other one an
 RST comment block (both through ``markdown_rst``), its code cells stay as they are. After sphinx-gallery has made the
 pages, the downloads are put back to what a student should get: the lesson script itself and its notebook as
-``minigrad-ae lessons notebook`` writes it (jupytext), not sphinx-gallery's RST-flavoured copies.
+``minigrad-ae lessons notebook`` writes it (jupytext), not sphinx-gallery's RST-flavoured copies (zip included).
 
 Figures: the lessons save PNGs (the lesson kit, ``mg.viz``); ``scraper`` puts each one under the code block that
 saved it, from ``minigrad_ae.lesson.new_figures()``.
@@ -18,6 +18,7 @@ from markdown_rst import markdown_to_rst
 from minigrad_ae import cli
 from minigrad_ae import lesson as kit
 from sphinx_gallery.scrapers import figure_rst
+from sphinx_gallery.utils import zip_files
 
 DOCS = pathlib.Path(__file__).resolve().parent.parent
 SOURCES = DOCS / "_generated" / "lesson_sources"
@@ -85,10 +86,13 @@ def lesson_table():
 
 
 def put_back_downloads(app):
-    """Replace sphinx-gallery's downloads by the lesson script itself and its jupytext notebook."""
-    for path in cli.find_lessons().values():
-        shutil.copyfile(path, GALLERY / path.name)
-    cli.write_notebooks(cli.find_lessons(), "all", GALLERY)
+    """Replace sphinx-gallery's downloads (script, notebook, and the zip of both) by the lesson script itself and
+    its jupytext notebook."""
+    lessons = cli.find_lessons()
+    for path, notebook in zip(lessons.values(), cli.write_notebooks(lessons, "all", GALLERY)):
+        script = GALLERY / path.name
+        shutil.copyfile(path, script)
+        zip_files([script, notebook], script.with_suffix(".zip"), GALLERY)
 
 
 def scraper(block, block_vars, gallery_conf):
