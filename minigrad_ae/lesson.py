@@ -42,6 +42,7 @@ How to convert a lesson to the kit (lessons 1 and 2 are the pattern)
    figures, and at its page on the site (``docs/``).
 """
 import argparse
+import json
 import os
 import pathlib
 import sys
@@ -158,18 +159,18 @@ class Checks:
         """Record one check: ``value`` is what was measured (a number or short text). Returns nothing, so a
         notebook cell that ends with a check shows no stray value."""
         shown = f"{value:.3g}" if isinstance(value, float) else str(value)
-        self.rows.append((name, shown, bool(passed)))
+        self.rows.append((name, shown, bool(passed), value.item() if isinstance(value, np.generic) else value))
 
     def print(self):
-        width = max(len(name) for name, _, _ in self.rows)
+        width = max(len(name) for name, *_ in self.rows)
         print(f"\n{self.title}")
-        for name, shown, passed in self.rows:
+        for name, shown, passed, _ in self.rows:
             print(f"  {name:<{width}}  {shown:>12}  {'✓' if passed else '✗'}")
 
     def assert_all(self):
         """Print the table, then fail loudly if any check did not hold."""
         self.print()
-        failed = [name for name, _, passed in self.rows if not passed]
+        failed = [name for name, _, passed, _ in self.rows if not passed]
         assert not failed, f"{self.title}: checks failed: {', '.join(failed)}"
 
 
@@ -181,6 +182,7 @@ class Lesson:
         self.checks = Checks(f"{_short(title)} checks")
         self.rng = np.random.default_rng(args.seed)  # the one generator every random thing in the lesson draws from
         self.figures = []
+        self.numbers = {}   # name -> value: what the docs quote from this lesson (``record``)
         self._started = time.perf_counter()
 
     def pick(self, *, full, quick):
@@ -206,10 +208,23 @@ class Lesson:
         fig.savefig(path, dpi=DPI, bbox_inches="tight")  # tight: legends and colour bars outside the axes stay in
         plt.close(fig)  # pyplot keeps every open figure alive otherwise
 
+    def record(self, name, value):
+        """Keep a number the README or the docs quote (a measured result that is not itself a pass/fail check), so
+        ``tools/lesson_numbers.py`` can copy it from a run instead of anyone typing it. Returns nothing."""
+        self.numbers[name] = value.item() if isinstance(value, np.generic) else value
+
     def finish(self):
-        """Print the time taken and where the figures are, then the table of checks; fail loudly if one failed."""
-        print(f"\n{_short(self.title)} ran in {time.perf_counter() - self._started:.1f} s; "
-              f"{len(self.figures)} figures in {self.args.out}")
+        """Print the time taken and where the figures are, then the table of checks; write them all, with the
+        recorded numbers, to ``<lesson>.json`` in the figures folder; fail loudly if a check failed."""
+        seconds = time.perf_counter() - self._started
+        print(f"\n{_short(self.title)} ran in {seconds:.1f} s; {len(self.figures)} figures in {self.args.out}")
+        summary = {"title": self.title, "quick": self.args.quick, "seed": self.args.seed, "seconds": round(seconds, 2),
+                   "checks": [{"name": name, "value": value, "passed": passed}
+                              for name, _, passed, value in self.checks.rows],
+                   "numbers": self.numbers}
+        stem = pathlib.Path(sys.argv[0]).stem if sys.argv and sys.argv[0].endswith(".py") else _short(self.title)
+        (self.args.out / f"{stem}.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False, default=str),
+                                                    encoding="utf-8")
         self.checks.assert_all()
 
 
