@@ -1,9 +1,11 @@
 """The lesson kit: options from flags or MINIGRAD_AE_* variables, the figures folder beside the lesson file,
 show / pick / finish, and the list of new figures that notebooks and the site read."""
+import json
 import subprocess
 import sys
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 from minigrad_ae import lesson as kit
@@ -103,6 +105,17 @@ def test_finish_prints_the_checks_and_fails_loudly(tmp_path, capsys):
         lesson.finish()
     out = capsys.readouterr().out
     assert "Lesson 9 ran in" in out and "held" in out and "✗" in out
+
+
+def test_finish_writes_checks_and_recorded_numbers_for_the_docs(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["lessons/09_test.py"])
+    lesson = kit.start("Lesson 9: test", argv=["--out", str(tmp_path)])
+    lesson.checks.add("error", np.float64(0.0171), True)
+    lesson.record("held-out MSE", np.float32(0.25))
+    lesson.finish()
+    summary = json.loads((tmp_path / "09_test.json").read_text(encoding="utf-8"))
+    assert summary["checks"] == [{"name": "error", "value": 0.0171, "passed": True}]
+    assert summary["numbers"] == {"held-out MSE": 0.25} and summary["seed"] == 0 and summary["seconds"] >= 0
 
 
 def test_old_lesson_args_share_the_options(tmp_path, monkeypatch):
