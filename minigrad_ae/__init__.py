@@ -11,9 +11,9 @@ and ``viz`` (figures).
 import importlib
 
 from .autodiff import (Context, Function, GradcheckError, GradcheckReport, ShapeError, Tensor, as_array, as_tensor,
-                       broadcast_to, cat, chunk, concatenate, detect_anomaly, enable_grad, grad, gradcheck, no_grad,
-                       numerical_grad, ones, ones_like, randn, randn_like, relative_error, split, stack, tensor,
-                       unbroadcast, where, zeros, zeros_like)
+                       broadcast_to, cat, chunk, concatenate, detect_anomaly, enable_grad, grad, gradcheck, hessian,
+                       hvp, jacobian, no_grad, numerical_grad, ones, ones_like, randn, randn_like, relative_error,
+                       split, stack, tensor, unbroadcast, where, zeros, zeros_like)
 from . import data, models, nn, optim
 from .io import Checkpoint, CheckpointError, load, save
 from .train import History, evaluate, fit

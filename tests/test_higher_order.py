@@ -1,0 +1,384 @@
+"""Derivatives of derivatives, from the user's side: jacobian, hessian, hvp, gradcheck(order=2), jacobian_penalty.
+
+Each is checked against float64 central differences (of f for first derivatives, of backward for second ones) on
+random small problems, against closed forms where they exist, and — when PyTorch is installed — against
+``torch.autograd`` for the second and third derivatives of random compositions of ops (float64, rtol 1e-10).
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minigrad_ae as mg
+from gradtools import assert_backward_matches, seeds
+from minigrad_ae.nn import functional as F
+from minigrad_ae.nn.penalties import jacobian_penalty
+
+
+def numeric_jacobian(f, x):
+    """Row i by central differences of ⟨eᵢ, f⟩ (numerical_grad with a one-hot upstream gradient)."""
+    out_shape = f(mg.tensor(x)).shape
+    rows = [mg.numerical_grad(f, [x], grad_output=e.reshape(out_shape))[0] for e in np.eye(int(np.prod(out_shape)))]
+    return np.array(rows).reshape(out_shape + x.shape)
+
+
+def numeric_hessian(f, x, eps=1e-5):
+    """Column j by central differences of backward's gradient: (∇f(x + εeⱼ) − ∇f(x − εeⱼ)) / 2ε."""
+    def gradient(values):
+        t = mg.tensor(values, requires_grad=True)
+        return mg.grad(f(t), t)[0].data
+    columns = []
+    for e in np.eye(x.size):
+        step = eps * e.reshape(x.shape)
+        columns.append((gradient(x + step) - gradient(x - step)) / (2 * eps))
+    return np.stack(columns, axis=-1).reshape(x.shape + x.shape)
+
+
+# Small smooth functions of a vector x (n,) with fixed random weights: a few ops deep, curved everywhere.
+def vector_function(n, m, seed):
+    rng = np.random.default_rng(seed)
+    W, U = rng.standard_normal((m, n)), rng.standard_normal((m, n)) * 0.5
+    return lambda x: (x @ W.T).tanh() * (x @ U.T).sigmoid() + (x * x).sum() * 0.1
+
+
+def scalar_function(n, seed):
+    g = vector_function(n, 3, seed)
+    return lambda x: (g(x) ** 2).sum() + (x * 0.5).exp().sum()
+
+
+dimensions = st.integers(1, 5)
+
+
+# ---------------------------------------------------------------- jacobian
+@given(n=dimensions, m=dimensions, seed=seeds())
+def test_jacobian_matches_finite_differences(n, m, seed):
+    f = vector_function(n, m, seed)
+    x = np.random.default_rng(seed).standard_normal(n)
+    J = mg.jacobian(f, x)
+    assert isinstance(J, mg.Tensor) and J.shape == (m, n) and not J.requires_grad
+    np.testing.assert_allclose(J.data, numeric_jacobian(f, x), rtol=1e-7, atol=1e-9)
+
+
+def test_jacobian_of_a_linear_map_is_its_matrix_and_shapes_follow_the_tensors():
+    rng = np.random.default_rng(0)
+    A, x = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    np.testing.assert_array_equal(mg.jacobian(lambda x: x @ A.T, x).data, A)
+    X = rng.standard_normal((2, 4))                      # matrix in, matrix out: J is (2, 3, 2, 4)
+    J = mg.jacobian(lambda X: X @ A.T, X).data
+    assert J.shape == (2, 3, 2, 4)
+    np.testing.assert_array_equal(J[1, :, 1], A)
+    np.testing.assert_array_equal(J[1, :, 0], 0)        # rows of X do not affect other rows of the output
+
+
+def test_jacobian_of_several_inputs_is_a_tuple_one_per_input():
+    rng = np.random.default_rng(1)
+    x, W = rng.standard_normal(3), rng.standard_normal((2, 3))
+    Jx, JW = mg.jacobian(lambda x, W: (W @ x).tanh(), [x, W])
+    slope = 1 - np.tanh(W @ x) ** 2
+    np.testing.assert_allclose(Jx.data, slope[:, None] * W, rtol=1e-12)
+    assert JW.shape == (2, 2, 3)                      # ∂yᵢ/∂Wₖⱼ = slopeᵢ δᵢₖ xⱼ
+    np.testing.assert_allclose(JW.data, slope[:, None, None] * np.eye(2)[:, :, None] * x, rtol=1e-12)
+
+
+def test_jacobian_uses_a_tensor_that_requires_grad_as_it_is_and_leaves_grad_alone():
+    w = mg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    calls = []
+
+    def f(t):
+        calls.append(t)
+        return t * t
+    J = mg.jacobian(f, w)
+    assert calls[0] is w and w.grad is None
+    np.testing.assert_array_equal(J.data, np.diag([2.0, 4.0]))
+
+
+@given(batch=st.integers(1, 4), n=dimensions, m=dimensions, seed=seeds())
+def test_batched_jacobian_equals_each_sample_s_jacobian(batch, n, m, seed):
+    f = vector_function(n, m, seed)
+    X = np.random.default_rng(seed).standard_normal((batch, n))
+    J = mg.jacobian(lambda X: _rowwise(f, X), X, batched=True)
+    assert J.shape == (batch, m, n)
+    for b in range(batch):
+        np.testing.assert_allclose(J.data[b], mg.jacobian(f, X[b]).data, rtol=1e-12, atol=1e-14)
+
+
+def _rowwise(f, X):
+    """f applied to each row of X, stacked: a map that treats the rows of a batch independently."""
+    return mg.stack([f(X[b]) for b in range(len(X))])
+
+
+def test_batched_jacobian_takes_one_backward_per_output_of_one_row(monkeypatch):
+    from minigrad_ae.autodiff import derivatives
+    calls = []
+    real_grad = derivatives.grad
+    monkeypatch.setattr(derivatives, "grad", lambda *a, **k: calls.append(1) or real_grad(*a, **k))
+    W = np.random.default_rng(2).standard_normal((3, 5))
+    mg.jacobian(lambda X: (X @ W.T).sigmoid(), np.ones((40, 5)), batched=True)
+    assert len(calls) == 3                               # not 40 · 3
+
+
+def test_jacobian_works_inside_no_grad_and_create_graph_makes_it_differentiable():
+    W = mg.tensor(np.array([[1.0, -2.0], [0.5, 3.0]]), requires_grad=True)
+    x = np.array([0.3, -0.1])
+    with mg.no_grad():
+        J = mg.jacobian(lambda x: (x @ W.T).tanh(), x)
+    assert not J.requires_grad
+    J = mg.jacobian(lambda x: (x @ W.T).tanh(), x, create_graph=True)
+    assert J.requires_grad
+    (J ** 2).sum().backward()
+    # ∂/∂W of Σᵢⱼ (sᵢ Wᵢⱼ)² with s = 1 − tanh²(Wx): finite differences
+    numeric = mg.numerical_grad(lambda W: (mg.jacobian(lambda x: (x @ W.T).tanh(), x, create_graph=True) ** 2).sum(),
+                                [W.data.copy()])[0]
+    np.testing.assert_allclose(W.grad, numeric, rtol=1e-7)
+
+
+def test_jacobian_errors_say_what_is_wrong():
+    x = np.ones(3)
+    with pytest.raises(TypeError, match="jacobian: f returned a ndarray.*not .numpy"):
+        mg.jacobian(lambda t: t.numpy() * 2, x)
+    with pytest.raises(RuntimeError, match="jacobian: f's output .* does not depend on its inputs"):
+        mg.jacobian(lambda t: mg.tensor(t.data) * 2, x)
+    with pytest.raises(TypeError, match="jacobian: input 0 has dtype int64; derivatives need float"):
+        mg.jacobian(lambda t: t, np.arange(3))
+    with pytest.raises(ValueError, match="jacobian: got no inputs"):
+        mg.jacobian(lambda: None, [])
+    with pytest.raises(mg.ShapeError, match=r"jacobian\(batched=True\).*batch as their first axis"):
+        mg.jacobian(lambda t: t.sum(axis=0), np.ones((4, 2)), batched=True)
+
+
+# ---------------------------------------------------------------- hessian and hvp
+@given(n=dimensions, seed=seeds())
+def test_hessian_matches_finite_differences_of_the_gradient_and_is_symmetric(n, seed):
+    f = scalar_function(n, seed)
+    x = np.random.default_rng(seed).standard_normal(n)
+    H = mg.hessian(f, x).data
+    assert H.shape == (n, n)
+    np.testing.assert_allclose(H, numeric_hessian(f, x), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(H, H.T, rtol=1e-12, atol=1e-14)
+
+
+@given(n=dimensions, seed=seeds())
+def test_hvp_equals_the_explicit_hessian_times_v(n, seed):
+    rng = np.random.default_rng(seed)
+    f, x, v = scalar_function(n, seed), rng.standard_normal(n), rng.standard_normal(n)
+    Hv = mg.hvp(f, x, v)
+    assert isinstance(Hv, mg.Tensor) and Hv.shape == (n,)
+    np.testing.assert_allclose(Hv.data, mg.hessian(f, x).data @ v, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(Hv.data, numeric_hessian(f, x) @ v, rtol=1e-6, atol=1e-8)
+
+
+def test_hessian_of_a_quadratic_is_its_symmetrised_matrix_and_of_a_linear_function_zero():
+    rng = np.random.default_rng(3)
+    A, b, x = rng.standard_normal((4, 4)), rng.standard_normal(4), rng.standard_normal(4)
+    quadratic = lambda x: 0.5 * (x * (x @ A.T)).sum() + (x * b).sum()   # noqa: E731  ½ xᵀAx + bᵀx
+    np.testing.assert_allclose(mg.hessian(quadratic, x).data, (A + A.T) / 2, rtol=1e-13)
+    np.testing.assert_array_equal(mg.hessian(lambda x: (x * b).sum(), x).data, np.zeros((4, 4)))
+    np.testing.assert_array_equal(mg.hvp(lambda x: (x * b).sum(), x, b).data, np.zeros(4))
+    X = rng.standard_normal((2, 3))                        # a matrix input: H is (2, 3, 2, 3)
+    H = mg.hessian(lambda X: (X ** 3).sum(), X).data
+    np.testing.assert_allclose(H.reshape(6, 6), np.diag(6 * X.reshape(-1)), rtol=1e-13)
+
+
+@given(seed=seeds())
+def test_hvp_of_several_inputs_is_the_whole_hessian_times_the_whole_v(seed):
+    """For f(x, W) the blocks [H_xx H_xW; H_Wx H_WW] (v_x, v_W) equal the Hessian of f of one flat vector."""
+    rng = np.random.default_rng(seed)
+    x, W = rng.standard_normal(3), rng.standard_normal((2, 3))
+    v = [rng.standard_normal(3), rng.standard_normal((2, 3))]
+
+    def f(x, W):
+        return ((W @ x).tanh() ** 2).sum() + (W * W).sum() * (x * x).sum() * 0.1
+
+    def flat(theta):
+        return f(theta[:3], theta[3:].reshape(2, 3))
+
+    Hv_x, Hv_W = mg.hvp(f, [x, W], v)
+    H = mg.hessian(flat, np.concatenate([x, W.reshape(-1)])).data
+    np.testing.assert_allclose(np.concatenate([Hv_x.data, Hv_W.data.reshape(-1)]),
+                               H @ np.concatenate([v[0], v[1].reshape(-1)]), rtol=1e-10, atol=1e-12)
+
+
+def test_hvp_with_create_graph_gives_third_derivatives():
+    """f = Σ x⁴: H v = 12 x² ⊙ v, and ∂⟨w, H v⟩/∂x = 24 x ⊙ v ⊙ w."""
+    x = mg.tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    v, w = np.array([1.0, 2.0, -1.0]), np.array([0.3, 0.1, 2.0])
+    Hv = mg.hvp(lambda x: (x ** 4).sum(), x, v, create_graph=True)
+    np.testing.assert_allclose(Hv.data, 12 * x.data ** 2 * v, rtol=1e-13)
+    (third,) = mg.grad((Hv * w).sum(), x)
+    np.testing.assert_allclose(third.data, 24 * x.data * v * w, rtol=1e-13)
+
+
+def test_hvp_and_hessian_errors_say_what_is_wrong():
+    x = np.ones(3)
+    with pytest.raises(mg.ShapeError, match=r"hvp: f must return a scalar .* got shape \(3,\)"):
+        mg.hvp(lambda t: t * t, x, x)
+    with pytest.raises(mg.ShapeError, match=r"hvp: v for input 0 has shape \(2,\) but the input has shape \(3,\)"):
+        mg.hvp(lambda t: (t * t).sum(), x, np.ones(2))
+    with pytest.raises(ValueError, match="hvp: got 1 vectors v for 2 inputs"):
+        mg.hvp(lambda a, b: (a * b).sum(), [x, x], [x])
+    with pytest.raises(TypeError, match="hessian: takes one input"):
+        mg.hessian(lambda a, b: (a * b).sum(), [x, x])
+    with pytest.raises(mg.ShapeError, match="hessian: f must return a scalar"):
+        mg.hessian(lambda t: t * t, x)
+
+
+# ---------------------------------------------------------------- gradcheck(order=2)
+class ExpWithConstantSlope(mg.Function):
+    """exp whose backward uses a *copy* of its output: right first derivative, but in a graph of gradients the
+    copy is a constant (neither input nor output), so the second derivative comes out 0 instead of eˣ."""
+
+    @staticmethod
+    def forward(ctx, a):
+        z = np.exp(a)
+        ctx.save_for_backward(z.copy())
+        return z
+
+    @staticmethod
+    def backward(ctx, g):
+        (z,) = ctx.saved
+        return g * z
+
+
+class MulWithConstantFactors(mg.Function):
+    """a ⊙ b whose backward uses copies of a and b: ∂²f/∂a² = ∂²f/∂b² = 0 still hold, the mixed ones are lost."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a.copy(), b.copy())
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved
+        return g * b, g * a
+
+
+def test_gradcheck_order_2_passes_a_correct_composite_and_names_every_second_derivative():
+    rng = np.random.default_rng(0)
+    x = mg.tensor(rng.standard_normal((4, 3)), name="x")
+    w = mg.tensor(rng.standard_normal((3, 2)), name="w", requires_grad=True)
+    report = mg.gradcheck(lambda x, w: (x @ w).tanh() * x.sum(), [x, w], order=2)
+    text = str(report)
+    assert report and report.max_rel_error < 1e-8, text
+    assert "gradcheck passed, orders 1 and 2" in text and "derivative" in text
+    for name, shape in [("∂²f/∂x² · u", "(4, 3)"), ("∂²f/∂w∂x · u", "(3, 2)"), ("∂²f/∂x∂w · u", "(4, 3)"),
+                        ("∂²f/∂w² · u", "(3, 2)")]:
+        assert any(name in line and shape in line and "✓" in line for line in text.splitlines()), (name, text)
+    assert w.requires_grad and w.grad is None and w.dtype == np.float64   # the check put everything back
+
+
+def test_gradcheck_order_2_catches_a_wrong_second_derivative_that_order_1_passes():
+    x = np.linspace(-1, 1, 5)
+    assert mg.gradcheck(lambda t: ExpWithConstantSlope.apply(t), [x])
+    report = mg.gradcheck(lambda t: ExpWithConstantSlope.apply(t), [x], order=2)
+    assert not report
+    first, second = [line for line in str(report).splitlines() if "(5,)" in line]
+    assert "input 0" in first and "✓" in first
+    assert "∂²f/∂(input 0)² · u" in second and "✗" in second
+    with pytest.raises(mg.GradcheckError, match="FAILED, orders 1 and 2"):
+        mg.gradcheck(lambda t: ExpWithConstantSlope.apply(t), [x], order=2, raise_on_fail=True)
+    assert not mg.gradcheck(lambda t: ExpWithConstantSlope.apply(t), [x], order=2, mode="directional")
+
+
+def test_gradcheck_order_2_names_the_wrong_mixed_derivative():
+    rng = np.random.default_rng(1)
+    a, b = mg.tensor(rng.standard_normal(3), name="a"), mg.tensor(rng.standard_normal(3), name="b")
+    report = mg.gradcheck(lambda a, b: MulWithConstantFactors.apply(a, b), [a, b], order=2)
+    verdicts = {line.split("·")[0].strip(): line.strip().endswith("✓") for line in str(report).splitlines()
+                if "· u" in line and "note" not in line}
+    assert verdicts == {"∂²f/∂a²": True, "∂²f/∂b∂a": False, "∂²f/∂a∂b": False, "∂²f/∂b²": True}, str(report)
+    assert not mg.gradcheck(lambda a, b: MulWithConstantFactors.apply(a, b), [a, b], order=2, mode="directional")
+
+
+def test_gradcheck_order_2_directional_checks_a_large_input_in_a_few_backward_passes():
+    rng = np.random.default_rng(2)
+    w = rng.standard_normal((60, 80)) * 0.1
+    calls = []
+
+    def fn(w):
+        calls.append(1)
+        return (w.tanh() ** 2).sum(axis=1)
+
+    report = mg.gradcheck(fn, [w], mode="directional", order=2)
+    assert report and len(calls) == 3 + 3, str(report)   # order 1: 3 forwards; order 2: one graphed, two plain
+    assert "⟨w, H u⟩" in str(report)
+
+
+def test_gradcheck_order_must_be_1_or_2():
+    with pytest.raises(ValueError, match="gradcheck: order must be 1 .* or 2 .*got 3"):
+        mg.gradcheck(lambda t: t, [np.ones(2)], order=3)
+
+
+# ---------------------------------------------------------------- jacobian_penalty: the contractive penalty for any encoder
+def sigmoid_layer(W, b):
+    return lambda x: F.sigmoid(F.linear(x, W, b))
+
+
+@given(batch=st.integers(1, 4), n_in=dimensions, n_hidden=dimensions, seed=seeds(),
+       reduction=st.sampled_from(["mean", "sum", "none"]))
+def test_jacobian_penalty_equals_the_closed_form_on_one_sigmoid_layer(batch, n_in, n_hidden, seed, reduction):
+    rng = np.random.default_rng(seed)
+    W, b, X = rng.standard_normal((n_hidden, n_in)), rng.standard_normal(n_hidden), rng.standard_normal((batch, n_in))
+    encoder = sigmoid_layer(W, b)
+    autodiff = jacobian_penalty(encoder, X, reduction=reduction)
+    closed = F.contractive_penalty(encoder(X), W, reduction=reduction)
+    np.testing.assert_allclose(autodiff.data, closed.data, rtol=1e-12, atol=1e-15)
+
+
+@settings(max_examples=25)
+@given(batch=st.integers(1, 3), n_in=st.integers(1, 3), n_hidden=st.integers(1, 3), seed=seeds())
+def test_jacobian_penalty_gradient_matches_closed_form_s_and_finite_differences(batch, n_in, n_hidden, seed):
+    """One layer: the gradient w.r.t. W and b of the autodiff penalty (a second derivative) equals the closed
+    form's (first-order backprop through ``contractive_penalty``) and central differences."""
+    rng = np.random.default_rng(seed)
+    W, b, X = rng.standard_normal((n_hidden, n_in)), rng.standard_normal(n_hidden), rng.standard_normal((batch, n_in))
+    grads = assert_backward_matches(lambda W, b: jacobian_penalty(sigmoid_layer(W, b), X, reduction="none"),
+                                    [W, b], seed)
+    Wt, bt = mg.tensor(W, requires_grad=True), mg.tensor(b, requires_grad=True)
+    v = np.random.default_rng(seed).standard_normal(batch)   # the upstream assert_backward_matches drew
+    F.contractive_penalty(sigmoid_layer(Wt, bt)(X), Wt, reduction="none").backward(v)
+    np.testing.assert_allclose(grads[0], Wt.grad, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(grads[1], bt.grad, rtol=1e-10, atol=1e-13)
+
+
+@settings(max_examples=25)
+@given(batch=st.integers(1, 3), sizes=st.tuples(*[st.integers(1, 3)] * 3), seed=seeds())
+def test_jacobian_penalty_of_a_two_layer_encoder_has_the_right_value_and_gradient(batch, sizes, seed):
+    n_in, n_mid, n_hidden = sizes
+    rng = np.random.default_rng(seed)
+    W1, W2 = rng.standard_normal((n_mid, n_in)), rng.standard_normal((n_hidden, n_mid))
+    X = rng.standard_normal((batch, n_in))
+
+    def encoder(W1, W2):
+        return lambda x: F.sigmoid(F.linear(F.tanh(F.linear(x, W1)), W2))
+
+    penalty = jacobian_penalty(encoder(W1, W2), X, reduction="none").data
+    by_finite_differences = [np.sum(numeric_jacobian(encoder(W1, W2), x) ** 2) for x in X]
+    # a saturated code has a tiny J, known by finite differences only to ~1e-10 absolute per entry
+    np.testing.assert_allclose(penalty, by_finite_differences, rtol=1e-7, atol=1e-12)
+    assert_backward_matches(lambda W1, W2: jacobian_penalty(encoder(W1, W2), X, reduction="none"), [W1, W2], seed)
+
+
+def test_jacobian_penalty_trains_a_module_and_is_a_plain_value_under_no_grad():
+    rng = np.random.default_rng(4)
+    encoder = mg.nn.Sequential(mg.nn.Linear(4, 3, rng=rng, dtype=np.float64), mg.nn.Tanh(),
+                               mg.nn.Linear(3, 2, rng=rng, dtype=np.float64), mg.nn.Sigmoid())
+    X = rng.standard_normal((5, 4))
+    penalty = jacobian_penalty(encoder, X)
+    penalty.backward()
+    assert all(p.grad is not None and np.any(p.grad != 0) for p in encoder.parameters())
+    with mg.no_grad():
+        value = jacobian_penalty(encoder, X)
+    assert not value.requires_grad and value.item() == pytest.approx(penalty.item(), rel=1e-14)
+
+
+def test_jacobian_penalty_errors_say_what_is_wrong():
+    W = np.ones((2, 3))
+    with pytest.raises(mg.ShapeError, match=r"jacobian_penalty: the encoder must map the batch x \(4, 3\) to a Tensor"):
+        jacobian_penalty(lambda x: F.linear(x, W).sum(axis=0), np.ones((4, 3)))
+    with pytest.raises(TypeError, match="jacobian_penalty: x must be a floating-point array, got dtype int64"):
+        jacobian_penalty(lambda x: F.linear(x, W), np.ones((4, 3), dtype=np.int64))
+    with pytest.raises(mg.ShapeError, match="jacobian_penalty: x must be a non-empty batch"):
+        jacobian_penalty(lambda x: F.linear(x, W), np.float64(1.0))
+    with pytest.raises(ValueError, match="jacobian_penalty: reduction must be"):
+        jacobian_penalty(lambda x: F.linear(x, W), np.ones((4, 3)), reduction="max")
