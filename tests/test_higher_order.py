@@ -563,3 +563,31 @@ def test_bce_with_logits_derivatives_at_large_logits():
             (g,) = mg.grad(scalar, z, create_graph=True)
         np.testing.assert_allclose(g.data, want, rtol=1e-12, atol=1e-15, err_msg=f"order {order}")
         scalar = g.sum()
+
+
+class SiLU(mg.Function):
+    """The worked example of autodiff/function.py's docstring, as written there."""
+
+    @staticmethod
+    def forward(ctx, a):
+        s = 1 / (1 + np.exp(-a))
+        ctx.save_for_backward(a, s)
+        return a * s
+
+    @staticmethod
+    def backward(ctx, g):
+        a, s = ctx.saved
+        return g * s * (1 + a * (1 - s))
+
+    @staticmethod
+    def composite(a):
+        return a * a.sigmoid()
+
+
+def test_the_documented_silu_needs_its_composite_for_second_derivatives(monkeypatch):
+    x = np.linspace(-2, 2, 5)
+    assert mg.gradcheck(SiLU.apply, [x], order=2)
+    monkeypatch.setattr(SiLU, "composite", None)
+    report = mg.gradcheck(SiLU.apply, [x], order=2)
+    assert not report and report.rows[0]["passed"] and not report.rows[1]["passed"]
+    assert 0.2 < report.rows[1]["rel_err"] < 0.5          # the docstring quotes 0.3
