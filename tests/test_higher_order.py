@@ -309,7 +309,7 @@ def test_gradcheck_order_must_be_1_or_2():
         mg.gradcheck(lambda t: t, [np.ones(2)], order=3)
 
 
-# ---------------------------------------------------------------- jacobian_penalty: the contractive penalty for any encoder
+# ---------------------------------------------------------------- jacobian_penalty: the CAE penalty for any encoder
 def sigmoid_layer(W, b):
     return lambda x: F.sigmoid(F.linear(x, W, b))
 
@@ -339,6 +339,23 @@ def test_jacobian_penalty_gradient_matches_closed_form_s_and_finite_differences(
     F.contractive_penalty(sigmoid_layer(Wt, bt)(X), Wt, reduction="none").backward(v)
     np.testing.assert_allclose(grads[0], Wt.grad, rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(grads[1], bt.grad, rtol=1e-10, atol=1e-13)
+
+
+@settings(max_examples=10)
+@given(seed=seeds())
+def test_jacobian_penalty_gradient_three_ways_hand_double_backward_and_finite_differences(seed):
+    """One sigmoid layer, mean over the batch: lesson 6's hand-derived ∂P/∂W, ∂P/∂b (sⱼ = hⱼ(1 − hⱼ), rⱼ = Σᵢ Wⱼᵢ²):
+    ∂P/∂a = 2s²(1 − 2h) r / m,  ∂P/∂W = 2 mean(s²) ⊙ W + (∂P/∂a)ᵀ X,  ∂P/∂b = Σ ∂P/∂a."""
+    rng = np.random.default_rng(seed)
+    W, b, X = rng.standard_normal((3, 4)), rng.standard_normal(3), rng.standard_normal((5, 4))
+    h = 1 / (1 + np.exp(-(X @ W.T + b)))
+    s2, r = (h * (1 - h)) ** 2, (W ** 2).sum(axis=1)
+    dP_da = 2 * s2 * (1 - 2 * h) * r / len(X)
+    hand = [2 * s2.mean(axis=0)[:, None] * W + dP_da.T @ X, dP_da.sum(axis=0)]
+    v = float(np.random.default_rng(seed).standard_normal())        # the upstream assert_backward_matches draws
+    double_backward = assert_backward_matches(lambda W, b: jacobian_penalty(sigmoid_layer(W, b), X), [W, b], seed)
+    for by_hand, by_autodiff in zip(hand, double_backward):
+        np.testing.assert_allclose(v * by_hand, by_autodiff, rtol=1e-12, atol=1e-15)
 
 
 @settings(max_examples=25)
@@ -537,14 +554,14 @@ def test_jacobian_hessian_and_hvp_match_torch_autograd_functional(program):
     functional = T.torch.autograd.functional
     rng = np.random.default_rng(program[3])
     x, v = rng.standard_normal(SIDE), rng.standard_normal(SIDE)
-    one_leaf = (1,) + program[1:]
-    steps = [(name, tuple(0 for _ in args)) for name, args in one_leaf[1]]   # all on the one leaf
-    scalar = (1, steps) + one_leaf[2:]
+    steps = [(name, tuple(0 for _ in args)) for name, args in program[1]]   # every op applied to the one input
+    scalar = (1, steps) + program[2:]
     f_ours, f_theirs = (lambda t: run_program(scalar, [t])), (lambda t: run_program(scalar, [t], T))
     assert_close_to_torch(mg.hessian(f_ours, x), functional.hessian(f_theirs, T.torch.as_tensor(x)), "hessian")
     assert_close_to_torch(mg.hvp(f_ours, x, v), functional.hvp(f_theirs, T.torch.as_tensor(x), T.torch.as_tensor(v))[1],
                           "hvp")
-    vector_ours, vector_theirs = (lambda t: UNARY["log_softmax"][0](t) * t), (lambda t: UNARY["log_softmax"][1](T, t) * t)
+    vector_ours = lambda t: UNARY["log_softmax"][0](t) * t          # noqa: E731
+    vector_theirs = lambda t: UNARY["log_softmax"][1](T, t) * t     # noqa: E731
     assert_close_to_torch(mg.jacobian(vector_ours, x), functional.jacobian(vector_theirs, T.torch.as_tensor(x)),
                           "jacobian")
 

@@ -247,8 +247,8 @@ def _float64_data(tensors):
     try:
         yield
     finally:
-        for t, (data, grad, requires_grad) in zip(tensors, saved):
-            t.data, t.grad, t.requires_grad = data, grad, requires_grad
+        for t, (data, old_grad, requires_grad) in zip(tensors, saved):
+            t.data, t.grad, t.requires_grad = data, old_grad, requires_grad
 
 
 def _name(t, i):
