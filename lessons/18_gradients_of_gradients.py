@@ -293,7 +293,7 @@ checks.add(f"after {STEPS} steps, Adam's (η = 0.03) L − L* below GD's ×", gd
 # ends with **power iteration on hvp** — v ← H v / ‖H v‖ converges to the top eigenvector — without forming H.
 
 # %%
-def sharpness(loss, theta, iterations=30):
+def sharpness(loss, theta, iterations=20):
     """λ_max of the Hessian at θ by power iteration: only Hessian-vector products (double backward)."""
     u = np.random.default_rng(0).standard_normal(theta.shape)
     for _ in range(iterations):

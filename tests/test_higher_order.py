@@ -389,6 +389,19 @@ def test_jacobian_penalty_trains_a_module_and_is_a_plain_value_under_no_grad():
     assert not value.requires_grad and value.item() == pytest.approx(penalty.item(), rel=1e-14)
 
 
+def test_jacobian_penalty_keeps_a_float32_model_in_float32():
+    """What a model's loss calls: jacobian_penalty(model.encode, x) on its float32 parameters and batch."""
+    rng = np.random.default_rng(5)
+    layer = mg.nn.Linear(6, 4, rng=rng)
+    X = rng.uniform(0, 1, (8, 6)).astype(np.float32)
+    encode = lambda x: F.sigmoid(layer(x))   # noqa: E731
+    penalty = jacobian_penalty(encode, X)
+    assert penalty.dtype == np.float32
+    np.testing.assert_allclose(penalty.item(), F.contractive_penalty(encode(X), layer.weight).item(), rtol=1e-6)
+    penalty.backward()
+    assert layer.weight.grad.dtype == np.float32
+
+
 def test_jacobian_penalty_errors_say_what_is_wrong():
     W = np.ones((2, 3))
     with pytest.raises(mg.ShapeError, match=r"jacobian_penalty: the encoder must map the batch x \(4, 3\) to a Tensor"):
