@@ -68,6 +68,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_on_fail=False, m
                 notes.append("non-scalar output: checked the gradient of Σ v ⊙ f(x) for a random v.")
         out.backward(grad_output)
         analytic = [np.zeros(t.shape) if t.grad is None else t.grad.astype(np.float64) for t in tensors]
+
         def value():
             return _evaluate(fn, tensors, grad_output)
 
