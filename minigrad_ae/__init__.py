@@ -12,9 +12,9 @@ from layers below it (tests/test_engine.py checks).
 import importlib
 
 from .autodiff import (Context, Function, GradcheckError, GradcheckReport, ShapeError, Tensor, as_array, as_tensor,
-                       broadcast_to, cat, chunk, concatenate, detect_anomaly, enable_grad, grad, gradcheck, manual_seed, no_grad,
-                       numerical_grad, ones, ones_like, randn, randn_like, relative_error, split, stack, tensor,
-                       unbroadcast, where, zeros, zeros_like)
+                       broadcast_to, cat, chunk, concatenate, detect_anomaly, enable_grad, grad, gradcheck, hessian,
+                       hvp, jacobian, manual_seed, no_grad, numerical_grad, ones, ones_like, randn, randn_like,
+                       relative_error, split, stack, tensor, unbroadcast, where, zeros, zeros_like)
 from . import data, models, nn, optim, pretraining
 from .io import Checkpoint, CheckpointError, load, save
 from .train import History, evaluate, fit

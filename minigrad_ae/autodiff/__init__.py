@@ -7,6 +7,7 @@ is the same in micrograd's size), ``methods.py`` (what a Tensor can do, and whic
 (switches and NaN hunting). Fused ops (a layer or a loss in one Function) live in ``nn/fused.py``.
 """
 from . import methods  # noqa: F401  (attaches the operators and methods to Tensor)
+from .derivatives import hessian, hvp, jacobian
 from .engine import backward, grad, topological_order, unbroadcast
 from .function import Context, Function
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad, relative_error
@@ -17,5 +18,6 @@ from ..validate import ShapeError
 
 __all__ = ["Context", "Function", "GradcheckError", "GradcheckReport", "ShapeError", "Tensor", "as_array", "as_tensor",
            "backward", "broadcast_to", "cat", "chunk", "concatenate", "detect_anomaly", "enable_grad", "grad",
-           "gradcheck", "manual_seed", "no_grad", "numerical_grad", "ones", "ones_like", "randn", "randn_like", "relative_error",
-           "split", "stack", "tensor", "topological_order", "unbroadcast", "where", "zeros", "zeros_like"]
+           "gradcheck", "hessian", "hvp", "jacobian", "manual_seed", "no_grad", "numerical_grad", "ones", "ones_like",
+           "randn", "randn_like", "relative_error", "split", "stack", "tensor", "topological_order", "unbroadcast",
+           "where", "zeros", "zeros_like"]
