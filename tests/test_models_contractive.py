@@ -115,3 +115,29 @@ def test_a_few_training_steps_lower_the_loss():
     mg.fit(model, X=X, epochs=3, batch_size=50,
            optimizer=mg.optim.Adam(model.parameters(), lr=1e-2), progress=False, rng=rng)
     assert model.loss(X).item() < 0.9 * before
+
+
+def test_autodiff_penalty_equals_the_closed_form_on_one_layer():
+    rng = np.random.default_rng(5)
+    X = rng.uniform(size=(6, 5))
+    closed = ContractiveAutoencoder(5, 3, lam=0.7, rng=np.random.default_rng(1), dtype=np.float64)
+    auto = ContractiveAutoencoder(5, 3, lam=0.7, penalty="autodiff", rng=np.random.default_rng(1), dtype=np.float64)
+    for model in (closed, auto):
+        model.loss(X).backward()
+    assert closed.loss(X).item() == pytest.approx(auto.loss(X).item(), rel=1e-12)
+    for (name, a), (_, b) in zip(closed.named_parameters(), auto.named_parameters()):
+        np.testing.assert_allclose(a.grad, b.grad, rtol=1e-10, err_msg=name)
+
+
+def test_a_deeper_encoder_uses_the_autodiff_penalty_and_its_gradient_checks():
+    rng = np.random.default_rng(6)
+    model = ContractiveAutoencoder(5, 3, lam=0.5, hidden=[4], rng=rng, dtype=np.float64)
+    assert model.penalty == "autodiff" and len(model.encoder) == 3
+    X = rng.uniform(size=(4, 5))
+    assert mg.gradcheck(lambda *params: model.loss(X), model.parameters(), mode="directional")
+    x = X[0]
+    J = model.jacobian(x)
+    numeric = np.stack([mg.numerical_grad(lambda s: model.encode(s.reshape(1, -1))[0, j], [x])[0] for j in range(3)])
+    np.testing.assert_allclose(J, numeric, rtol=1e-6, atol=1e-9)
+    with pytest.raises(ValueError, match=r"ContractiveAutoencoder: penalty='closed_form' holds for a one-layer"):
+        ContractiveAutoencoder(5, 3, hidden=[4], penalty="closed_form")
