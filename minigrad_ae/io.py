@@ -29,6 +29,7 @@ import numpy as np
 from .autodiff import Tensor
 from .safetensors_format import SafetensorsError, decode, encode
 from .statedict import check_state_dict
+from .validate import file_path
 
 FORMAT_VERSION = 1
 _FORMAT_KEY, _SHAPES_KEY, _META_KEY = "__format_version__", "__shapes__", "__meta__"
@@ -61,8 +62,18 @@ def save(path, module_or_state, meta=None):
     then renamed over ``path`` in one step, so a crash mid-write leaves the old checkpoint (or none), never
     half a file. Returns ``path``.
     """
-    path = os.fspath(path)
+    path = file_path(path, "save")
+    if os.path.isdir(path):
+        raise ValueError(f"save: {path!r} is a folder; give a file name in it, e.g. "
+                         f"{os.path.join(path, 'model.npz')!r}.")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"save: the folder {folder!r} does not exist; create it first, e.g. "
+                                f"os.makedirs({folder!r}, exist_ok=True).")
     state = module_or_state.state_dict() if hasattr(module_or_state, "state_dict") else module_or_state
+    if not isinstance(state, dict):
+        raise TypeError(f"save: module_or_state must be a Module or a state dict {{name: array}}, got "
+                        f"{type(state).__name__} {state!r:.40}.")
     arrays = _check_arrays(state, path)
     if path.endswith(".safetensors"):
         try:
@@ -86,7 +97,7 @@ def load(path):
     Raises ``CheckpointError`` naming the file and the problem for a file of the wrong kind, a truncated
     or corrupt one, a foreign ``.npz``, one written by a newer minigrad_ae, or a malformed safetensors header.
     """
-    path = os.fspath(path)
+    path = file_path(path, "load", exists=True)
     return _load_safetensors(path) if path.endswith(".safetensors") else _load_npz(path)
 
 
@@ -96,24 +107,25 @@ def load(path):
 def _load_npz(path):
     with open(path, "rb") as f:   # ours, not np.load's: a failing np.load must not leave it open
         if f.read(4) != _ZIP_SIGNATURE:
-            raise CheckpointError(f"{path!r} is not a .npz checkpoint (it is not a zip archive). Was it written by "
-                                  "mg.save? (A safetensors file must be named *.safetensors.)")
+            raise CheckpointError(f"load: {path!r} is not a .npz checkpoint (it is not a zip archive). Was it written "
+                                  "by mg.save? (A safetensors file must be named *.safetensors.)")
         f.seek(0)
         try:
             with np.load(f, allow_pickle=False) as npz:
                 files = npz.files
                 arrays = {name: npz[name] for name in files} if _FORMAT_KEY in files else None
         except Exception as err:  # zip, zlib, EOF, CRC and format errors all mean the same thing here
-            raise CheckpointError(f"{path!r} is truncated or corrupt (an interrupted copy or download?): "
+            raise CheckpointError(f"load: {path!r} is truncated or corrupt (an interrupted copy or download?): "
                                   f"{type(err).__name__}: {err}") from None
     if arrays is None:
-        raise CheckpointError(f"{path!r} is a .npz file but not a minigrad_ae checkpoint (no {_FORMAT_KEY!r} "
-                              f"entry; it holds {', '.join(files[:8]) or 'nothing'}). Load it with np.load.")
+        raise CheckpointError(f"load: {path!r} is a .npz file but not a minigrad_ae checkpoint (no "
+                              f"{_FORMAT_KEY!r} entry; it holds {', '.join(files[:8]) or 'nothing'}). Load it with "
+                              "np.load.")
     version = _format_version(arrays.pop(_FORMAT_KEY), path)
     shapes, meta = (_json_entry(arrays, key, path) for key in (_SHAPES_KEY, _META_KEY))
     if not (isinstance(shapes, dict) and all(isinstance(s, list) and all(_is_count(n) for n in s)
                                              for s in shapes.values())):
-        raise CheckpointError(f"{path!r} is corrupt: its {_SHAPES_KEY} entry is not a {{name: shape}} record, "
+        raise CheckpointError(f"load: {path!r} is corrupt: its {_SHAPES_KEY} entry is not a {{name: shape}} record, "
                               f"got {shapes!r}.")
     check_state_dict(arrays, f"load({path!r})", shapes, error=CheckpointError, expected_in="the file's shape record",
                      headline="the file is corrupt, its arrays do not match the recorded shapes.")
@@ -123,14 +135,15 @@ def _load_npz(path):
 def _json_entry(arrays, key, path):
     """Pop ``key``, stored as the UTF-8 bytes of a JSON text, and parse it."""
     if key not in arrays:
-        raise CheckpointError(f"{path!r} is corrupt: it has no {key!r} entry (every mg.save checkpoint has one).")
+        raise CheckpointError(f"load: {path!r} is corrupt: it has no {key!r} entry (every mg.save checkpoint has "
+                              "one).")
     raw = arrays.pop(key)
     try:
         if raw.dtype != np.uint8 or raw.ndim != 1:
             raise ValueError(f"it is a {raw.dtype} array of shape {raw.shape}, not bytes")
         return json.loads(raw.tobytes().decode("utf-8"))
     except ValueError as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise CheckpointError(f"{path!r} is corrupt: its {key!r} entry is not JSON text ({err}).") from None
+        raise CheckpointError(f"load: {path!r} is corrupt: its {key!r} entry is not JSON text ({err}).") from None
 
 
 # ---------------------------------------------------------------- .safetensors
@@ -142,7 +155,7 @@ def _load_safetensors(path):
     try:
         arrays, metadata = decode(blob)
     except SafetensorsError as err:
-        raise CheckpointError(f"{path!r} is not a readable safetensors file: {err}.") from None
+        raise CheckpointError(f"load: {path!r} is not a readable safetensors file: {err}.") from None
     metadata = dict(metadata)
     metadata.pop("format", None)
     if _VERSION_METADATA not in metadata:   # written elsewhere (PyTorch): its metadata are plain strings
@@ -153,7 +166,7 @@ def _load_safetensors(path):
         try:
             meta[key] = json.loads(text)
         except ValueError as err:
-            raise CheckpointError(f"{path!r} is corrupt: its metadata entry {key!r} is not JSON text ({err}); "
+            raise CheckpointError(f"load: {path!r} is corrupt: its metadata entry {key!r} is not JSON text ({err}); "
                                   "mg.save stores each meta value as JSON.") from None
     return Checkpoint(arrays, meta, version)
 
@@ -194,10 +207,10 @@ def _format_version(raw, path):
     """The file's format version (an integer scalar or its digits), refused if malformed or newer than ours."""
     if not ((isinstance(raw, str) and raw.isdigit())
             or (isinstance(raw, np.ndarray) and raw.shape == () and raw.dtype.kind in "iu")):
-        raise CheckpointError(f"{path!r} is corrupt: its format version should be one integer, got {raw!r}.")
+        raise CheckpointError(f"load: {path!r} is corrupt: its format version should be one integer, got {raw!r}.")
     version = int(raw)
     if version > FORMAT_VERSION:
-        raise CheckpointError(f"{path!r} has checkpoint format version {version}, newer than this minigrad_ae "
+        raise CheckpointError(f"load: {path!r} has checkpoint format version {version}, newer than this minigrad_ae "
                               f"reads (up to {FORMAT_VERSION}). Upgrade minigrad_ae to load it.")
     return version
 

@@ -16,7 +16,7 @@ from functools import partial
 
 import numpy as np
 
-from .autodiff import no_grad
+from .autodiff import Tensor, no_grad
 from .data import batches
 from .validate import float_data, generator, numeric_array, positive_int
 
@@ -92,12 +92,14 @@ def fit(model, loss_fn=None, X=None, epochs=1, batch_size=64, optimizer=None, va
     model of the family checks the sizes and value ranges it needs (``model.check_data``). The model is left in
     eval mode.
     """
-    X, y, X_val, y_val = _check_data(model, X, y, val)
+    _check_model(model, "fit")
+    X, y, X_val, y_val = _check_data(model, X, y, val, "fit")
     if step is None or X_val is not None:  # a custom step computes its own losses; validation still needs one
-        loss_fn = _check_loss_fn(model, loss_fn, y)
+        loss_fn = _check_loss_fn(model, loss_fn, y, "fit")
     _check_optimizers(model, optimizer)
     epochs, batch_size = positive_int(epochs, "epochs", "fit"), positive_int(batch_size, "batch_size", "fit")
     rng = generator(rng, "fit")
+    _check_helpers(step, on_epoch, schedule, early_stopping, y)
     if early_stopping is not None and X_val is None:
         raise ValueError("fit: early_stopping watches the validation loss; pass val=X_val (or (X_val, y_val)).")
     step = partial(gradient_step, loss_fn=loss_fn) if step is None else step
@@ -129,10 +131,10 @@ def fit(model, loss_fn=None, X=None, epochs=1, batch_size=64, optimizer=None, va
         history.lr.append(lr)
         line = f"epoch {epoch}/{epochs}  loss {history.train_loss[-1]:.4g}"
         if X_val is not None:
-            history.val_loss.append(evaluate(model, loss_fn, X_val, y_val, max(batch_size, 256)))
+            history.val_loss.append(_evaluate(model, loss_fn, X_val, y_val, max(batch_size, 256), "fit"))
             line += f"  val {history.val_loss[-1]:.4g}"
         if schedule is not None and not schedule.per_batch:   # ReduceLROnPlateau watches the epoch's loss
-            schedule.step(*[(history.val_loss or history.train_loss)[-1]] * schedule.needs_metric)
+            schedule.step(*[(history.val_loss or history.train_loss)[-1]] * getattr(schedule, "needs_metric", False))
         history.time.append(time.perf_counter() - start)
         bar.finish(f"{line}  lr {history.lr[-1]:.3g}  {history.time[-1]:.3g}s")
         if X_val is not None and not math.isfinite(history.val_loss[-1]):
@@ -182,20 +184,33 @@ def model_loss(model, xb, yb=None):
 
 def evaluate(model, loss_fn=None, X=None, y=None, batch_size=256):
     """Mean loss over a whole data set, batch by batch, in eval mode and without recording a graph;
-    ``loss_fn`` as in ``fit`` (the model's own loss when None)."""
-    loss_fn = model_loss if loss_fn is None else loss_fn
+    ``loss_fn`` as in ``fit`` (the model's own loss when None). The data are checked as ``fit`` checks them."""
+    _check_model(model, "evaluate")
+    X, y, _, _ = _check_data(model, X, y, None, "evaluate")
+    loss_fn = _check_loss_fn(model, loss_fn, y, "evaluate")
+    return _evaluate(model, loss_fn, X, y, positive_int(batch_size, "batch_size", "evaluate"))
+
+
+def _evaluate(model, loss_fn, X, y, batch_size, func="evaluate"):
     model.eval()
     total = 0.0
     with no_grad():
         for batch in batches(X, y, batch_size=batch_size, shuffle=False):
             n = len(batch[0] if y is not None else batch)
-            total += _loss(loss_fn, model, batch).item() * n  # weight by size: the last batch is smaller
+            total += _loss(loss_fn, model, batch, func).item() * n  # weight by size: the last batch is smaller
     return total / len(X)
 
 
-def _loss(loss_fn, model, batch):
-    """loss_fn(model, xb), or loss_fn(model, xb, yb) for a labelled batch (xb, yb)."""
-    return loss_fn(model, *batch) if isinstance(batch, tuple) else loss_fn(model, batch)
+def _loss(loss_fn, model, batch, func="fit"):
+    """loss_fn(model, xb), or loss_fn(model, xb, yb) for a labelled batch (xb, yb): a scalar Tensor."""
+    loss = loss_fn(model, *batch) if isinstance(batch, tuple) else loss_fn(model, batch)
+    if not isinstance(loss, Tensor):
+        raise TypeError(f"{func}: the loss function must return the batch's loss as a scalar Tensor, e.g. "
+                        f"F.mse_loss(m(xb), xb), got {type(loss).__name__} {loss!r:.40}.")
+    if loss.size != 1:
+        raise ValueError(f"{func}: the loss function returned a Tensor of shape {loss.shape}; it must be one number, "
+                         "the batch's mean loss: reduce it, e.g. F.mse_loss(m(xb), xb) or ((m(xb) - xb) ** 2).mean().")
+    return loss
 
 
 class _Diverged(ArithmeticError):
@@ -228,51 +243,104 @@ def _lr(optimizer):
 # ---------------------------------------------------------------- checks, once per fit
 
 
-def _check_data(model, X, y, val):
-    """(X, y, X_val, y_val) as arrays; integer or empty data, mismatched labels, and (for a model of the
-    family) data of the wrong width or range are refused here, before any training."""
+def _check_model(model, func):
+    is_model = not isinstance(model, type) and all(callable(getattr(model, method, None))
+                                                   for method in ("parameters", "train", "eval"))
+    if not is_model:
+        raise TypeError(f"{func}: model must be a model (an nn.Module: parameters(), train(), eval()), got "
+                        f"{type(model).__name__} {model!r:.60}; e.g. mg.models.Autoencoder([64, 16, 4]).")
+
+
+def _check_data(model, X, y, val, func):
+    """(X, y, X_val, y_val) as arrays; integer, empty or non-finite data, mismatched labels, and (for a model of
+    the family) data of the wrong width or range are refused here, before any training."""
     if X is None:
-        raise TypeError("fit: no training data; pass X=array of shape (n_samples, n_features), e.g. "
-                        "fit(model, X=X_train, epochs=10, batch_size=64, optimizer=...).")
-    X = float_data(X, "X", "fit")
-    if X.ndim == 0 or len(X) == 0:
-        raise ValueError(f"fit: X has no samples (shape {X.shape}); there is nothing to train on. Check the slice or "
-                         "the filter that built it.")
-    if not np.isfinite(X).all():
-        bad = ~np.isfinite(X.reshape(len(X), -1)).all(axis=1)
-        raise ValueError(f"fit: X holds NaN/Inf in {bad.sum()} of its {len(X)} samples (the first is row "
-                         f"{np.flatnonzero(bad)[0]}); drop or repair those samples before training, e.g. "
-                         "X = X[np.isfinite(X).all(axis=1)].")
-    if y is not None:
-        y = numeric_array(y, "y", "fit")
-        if y.ndim == 0 or len(y) != len(X):
-            raise ValueError(f"fit: X has {len(X)} samples but y has shape {y.shape}; pass one label per row of X.")
+        raise TypeError(f"{func}: no {'training ' * (func == 'fit')}data; pass X=array of shape (n_samples, "
+                        "n_features), e.g. fit(model, X=X_train, epochs=10, batch_size=64, optimizer=...).")
+    X, y = _samples(X, "X", func), _labels(y, X, "y", func)
     X_val, y_val = _split_val(val, y)
     if X_val is not None:
-        X_val = float_data(X_val, "X_val", "fit")
+        X_val = _samples(X_val, "X_val", func)
+        y_val = _labels(y_val, X_val, "y_val", func)
     check = getattr(model, "check_data", None)
     if check is not None:
-        check(X, "fit")
+        check(X, func)
         if X_val is not None:
-            check(X_val, "fit", "X_val")
+            check(X_val, func, "X_val")
     return X, y, X_val, y_val
 
 
-def _check_loss_fn(model, loss_fn, y):
+def _samples(X, name, func):
+    X = float_data(X, name, func)
+    if X.ndim == 0 or len(X) == 0:
+        raise ValueError(f"{func}: {name} has no samples (shape {X.shape}). Check the slice or the filter that "
+                         "built it.")
+    if not np.isfinite(X).all():
+        bad = ~np.isfinite(X.reshape(len(X), -1)).all(axis=1)
+        raise ValueError(f"{func}: {name} holds NaN/Inf in {bad.sum()} of its {len(X)} samples (the first is row "
+                         f"{np.flatnonzero(bad)[0]}); drop or repair those samples before training, e.g. "
+                         f"{name} = {name}[np.isfinite({name}).all(axis=1)].")
+    return X
+
+
+def _labels(y, X, name, func):
+    if y is None:
+        return None
+    y = numeric_array(y, name, func)
+    if y.ndim == 0 or len(y) != len(X):
+        x_name = "X_val" if name == "y_val" else "X"
+        raise ValueError(f"{func}: {x_name} has {len(X)} samples but {name} has shape {y.shape}; pass one label per "
+                         f"row of {x_name}.")
+    return y
+
+
+def _check_loss_fn(model, loss_fn, y, func):
+    batch = ("model", "xb") if y is None else ("model", "xb", "yb")
     if loss_fn is not None:
         if not callable(loss_fn):
-            raise TypeError(f"fit: loss_fn must be a function loss_fn(model, xb) -> loss Tensor, got "
+            raise TypeError(f"{func}: loss_fn must be a function loss_fn(model, xb) -> loss Tensor, got "
                             f"{type(loss_fn).__name__}. To train on the model's own loss, leave it out and pass "
-                            "the data by name: fit(model, X=X, ...).")
-        return loss_fn
+                            f"the data by name: {func}(model, X=X, ...).")
+        return _check_signature(loss_fn, "loss_fn", batch, func)
     name = type(model).__name__
     if not callable(getattr(model, "loss", None)):
-        raise TypeError(f"fit: {name} has no loss method, so fit needs loss_fn(model, xb) -> scalar loss Tensor, "
-                        "e.g. loss_fn=lambda m, xb: F.mse_loss(m(xb), xb).")
+        raise TypeError(f"{func}: {name} has no loss method, so {func} needs loss_fn(model, xb) -> scalar loss "
+                        "Tensor, e.g. loss_fn=lambda m, xb: F.mse_loss(m(xb), xb).")
     if y is not None and "y" not in inspect.signature(model.loss).parameters:
-        raise TypeError(f"fit: got labels y, but {name}.loss takes none; pass a loss_fn(model, xb, yb) that "
+        raise TypeError(f"{func}: got labels y, but {name}.loss takes none; pass a loss_fn(model, xb, yb) that "
                         "uses them, e.g. loss_fn=lambda m, xb, yb: m.classification_loss(xb, yb).")
     return model_loss
+
+
+def _check_helpers(step, on_epoch, schedule, early_stopping, y):
+    """The functions and objects fit calls back: callable with the arguments fit passes, or with the methods."""
+    batch = "xb" if y is None else "(xb, yb)"
+    if step is not None:
+        _check_signature(step, "step", ("model", batch, "optimizer"), "fit")
+    if on_epoch is not None:
+        _check_signature(on_epoch, "on_epoch", ("model", "history"), "fit")
+    for name, value, needs, example in (("schedule", schedule, ("step", "per_batch"),
+                                         "mg.optim.StepLR(optimizer, step_size=10)"),
+                                        ("early_stopping", early_stopping, ("step", "restore"),
+                                         "mg.optim.EarlyStopping(patience=5)")):
+        if value is not None and not all(hasattr(value, attribute) for attribute in needs):
+            raise TypeError(f"fit: {name} must be an object with {', '.join(needs)}, e.g. {name}={example}, got "
+                            f"{type(value).__name__} {value!r:.40}.")
+
+
+def _check_signature(function, name, arguments, func):
+    """``function`` if it can be called with these (positional) ``arguments``; refused, naming them, if not."""
+    if not callable(function):
+        raise TypeError(f"{func}: {name} must be a function {name}({', '.join(arguments)}), got "
+                        f"{type(function).__name__} {function!r:.40}.")
+    try:
+        inspect.signature(function).bind(*arguments)
+    except TypeError:
+        raise TypeError(f"{func}: {name} is called as {name}({', '.join(arguments)}), which "
+                        f"{getattr(function, '__name__', name)}{inspect.signature(function)} cannot take.") from None
+    except ValueError:   # no signature to read (some builtins): let the call itself tell
+        pass
+    return function
 
 
 def _check_optimizers(model, optimizer):
@@ -281,6 +349,8 @@ def _check_optimizers(model, optimizer):
         raise TypeError("fit: no optimizer; build one over the model's parameters, e.g. "
                         "optimizer=mg.optim.Adam(model.parameters(), lr=1e-3).")
     own = {id(p) for p in model.parameters()}
+    if isinstance(optimizer, (tuple, list)) and not optimizer:
+        raise TypeError("fit: optimizer is an empty list; pass one optimizer (or a tuple of them for a custom step).")
     for opt in optimizer if isinstance(optimizer, (tuple, list)) else [optimizer]:
         if not (callable(getattr(opt, "step", None)) and callable(getattr(opt, "zero_grad", None))):
             raise TypeError(f"fit: optimizer must be an optimizer from mg.optim (with zero_grad() and step()), got "

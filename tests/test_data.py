@@ -374,6 +374,13 @@ def test_tensor_dataset_indexing_and_repr():
                                        "shuffle=False, drop_last=False)")
 
 
+def test_data_loader_takes_a_list_of_samples_like_their_array():
+    """As PyTorch's DataLoader does with a list of samples (it stacks them), and as fit takes lists."""
+    samples = [np.full(2, i, np.float32) for i in range(5)]
+    assert [b.tolist() for b in DataLoader(samples, batch_size=2)] == [b.tolist() for b in
+                                                                        DataLoader(np.stack(samples), batch_size=2)]
+
+
 def test_data_loader_errors():
     with pytest.raises(ValueError, match=r"TensorDataset: array 0 has 5 samples \(shape \(5, 2\)\) but array 1 has "
                                          r"shape \(4,\); every array needs one entry per sample"):
@@ -383,8 +390,10 @@ def test_data_loader_errors():
     with pytest.raises(ValueError, match=r"TensorDataset: array 0 must have shape \(n_samples, ...\), got a scalar"):
         TensorDataset(np.float64(3))
     with pytest.raises(TypeError, match=r"DataLoader: expected a TensorDataset, a tuple of arrays \(X, y\) or one "
-                                        r"array, got list.*np.stack"):
-        DataLoader([np.zeros(2), np.ones(2)])
+                                        r"array, got dict.*np.stack"):
+        DataLoader({"x": np.zeros(2)})
+    with pytest.raises(TypeError, match=r"DataLoader: array 0 must be an array of numbers.*rectangular"):
+        DataLoader([np.zeros(2), np.ones(3)])
     with pytest.raises(ValueError, match="DataLoader: batch_size must be an integer >= 1, got 0"):
         DataLoader(np.zeros(4), batch_size=0)
     with pytest.raises(TypeError, match="DataLoader: rng must be a numpy.random.Generator"):

@@ -13,11 +13,11 @@ from .function import Context, Function
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad, relative_error
 from .mode import detect_anomaly, enable_grad, no_grad
 from .ops import broadcast_to, cat, chunk, concatenate, split, stack, where
-from .tensor import Tensor, as_array, as_tensor, manual_seed, ones, ones_like, randn, randn_like, tensor, zeros, zeros_like
+from .tensor import Tensor, as_array, as_tensor, float64_array, manual_seed, ones, ones_like, randn, randn_like, tensor, zeros, zeros_like
 from ..validate import ShapeError
 
 __all__ = ["Context", "Function", "GradcheckError", "GradcheckReport", "ShapeError", "Tensor", "as_array", "as_tensor",
-           "backward", "broadcast_to", "cat", "chunk", "concatenate", "detect_anomaly", "enable_grad", "grad",
-           "gradcheck", "hessian", "hvp", "jacobian", "manual_seed", "no_grad", "numerical_grad", "ones", "ones_like",
-           "randn", "randn_like", "relative_error", "split", "stack", "tensor", "topological_order", "unbroadcast",
-           "where", "zeros", "zeros_like"]
+           "backward", "broadcast_to", "cat", "chunk", "concatenate", "detect_anomaly", "enable_grad", "float64_array",
+           "grad", "gradcheck", "hessian", "hvp", "jacobian", "manual_seed", "no_grad", "numerical_grad", "ones",
+           "ones_like", "randn", "randn_like", "relative_error", "split", "stack", "tensor", "topological_order",
+           "unbroadcast", "where", "zeros", "zeros_like"]

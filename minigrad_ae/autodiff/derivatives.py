@@ -21,7 +21,7 @@ from .engine import grad
 from .mode import enable_grad
 from .ops import stack
 from .tensor import Tensor, as_array, zeros
-from ..validate import ShapeError
+from ..validate import ShapeError, callable_of
 
 
 def jacobian(f, inputs, create_graph=False, batched=False):
@@ -52,11 +52,14 @@ def hvp(f, inputs, v, create_graph=False):
     (PyTorch's ``torch.autograd.functional.hvp`` returns (f(x), H v); this returns H v.)
     """
     tensors, single = _inputs(inputs, "hvp")
+    if not single and not isinstance(v, (list, tuple)):
+        raise TypeError(f"hvp: for a sequence of {len(tensors)} inputs, v must be a sequence of as many directions, "
+                        f"one shaped like each input; got {type(v).__name__}.")
     vectors = [v] if single else list(v)
     if len(vectors) != len(tensors):
         raise ValueError(f"hvp: got {len(vectors)} vectors v for {len(tensors)} inputs; give one per input.")
     for i, (t, u) in enumerate(zip(tensors, vectors)):
-        if np.shape(as_array(u)) != t.shape:
+        if np.shape(as_array(u, f"v[{i}]", "hvp")) != t.shape:
             raise ShapeError(f"hvp: v for input {i} has shape {np.shape(as_array(u))} but the input has shape "
                              f"{t.shape}; v is a direction in the input's space, so their shapes must match.")
     out = _scalar(_call(f, tensors, "hvp"), "hvp")
@@ -123,7 +126,7 @@ def _inputs(inputs, caller):
         if isinstance(x, Tensor) and x.requires_grad:
             tensors.append(x)
             continue
-        data = as_array(x)
+        data = as_array(x, f"input {i}", caller)
         if not np.issubdtype(data.dtype, np.floating):
             raise TypeError(f"{caller}: input {i} has dtype {data.dtype}; derivatives need float inputs. "
                             "Convert it first, e.g. np.asarray(x, dtype=np.float64).")
@@ -133,6 +136,7 @@ def _inputs(inputs, caller):
 
 def _call(f, tensors, caller):
     """f(*tensors), recorded even inside ``no_grad`` (there is nothing to differentiate otherwise), checked."""
+    callable_of(f, len(tensors), "f", caller, f"{caller}(lambda x: (x * x).sum(), x)")
     with enable_grad():
         out = f(*tensors)
     if not isinstance(out, Tensor):

@@ -229,12 +229,14 @@ class Function:
 
 
 _FLOAT32 = np.dtype(np.float32)
+_FLOATS = (_FLOAT32, np.dtype(np.float64))
 _SCALARS = (int, float, bool, np.number, np.bool_)
 
 
 def lift(inputs, op_name):
     """Each input as a Tensor: Python/NumPy scalars take the dtype of the first tensor (so ``x * 2.0`` stays
-    float32), float arrays keep their dtype, other arrays become that dtype; anything else is refused."""
+    float32), float32 and float64 arrays keep their dtype, other arrays become that dtype; anything else is
+    refused."""
     like = _FLOAT32
     for x in inputs:
         if isinstance(x, Tensor):
@@ -247,7 +249,7 @@ def lift(inputs, op_name):
         elif isinstance(x, _SCALARS):
             tensors.append(Tensor._make(np.asarray(x, dtype=like), False, None))
         elif isinstance(x, np.ndarray) and x.dtype.kind in "fiub":
-            arr = x if x.dtype.kind == "f" else x.astype(like)
+            arr = x if x.dtype in _FLOATS else x.astype(like)   # ints, bools, float16: the graph's dtype
             tensors.append(Tensor._make(arr, False, None))
         else:
             raise TypeError(

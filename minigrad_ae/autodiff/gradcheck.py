@@ -13,7 +13,8 @@ import numpy as np
 
 from .engine import grad
 from .mode import enable_grad, no_grad
-from .tensor import Tensor
+from .tensor import Tensor, float64_array
+from ..validate import ShapeError, callable_of, number
 
 
 class GradcheckError(AssertionError):
@@ -25,7 +26,7 @@ def numerical_grad(fn, inputs, eps=1e-6, grad_output=None):
 
     ``grad_output`` defaults to ones (plain sum for a non-scalar output). O(2·size) calls of ``fn``.
     """
-    tensors = _as_inputs(inputs, "numerical_grad")
+    tensors = _checked(fn, inputs, eps, "numerical_grad")
     with _float64_data(tensors):
         return [_central_differences(lambda: _evaluate(fn, tensors, grad_output), t, eps)[0] for t in tensors]
 
@@ -53,7 +54,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_on_fail=False, m
     if order not in (1, 2) or isinstance(order, bool):
         raise ValueError(f"gradcheck: order must be 1 (gradients) or 2 (gradients and second derivatives), "
                          f"got {order!r}.")
-    tensors = _as_inputs(inputs, "gradcheck")
+    tensors = _checked(fn, inputs, eps, "gradcheck")
+    atol, rtol = number(atol, "atol", "gradcheck", low=0), number(rtol, "rtol", "gradcheck", low=0)
     notes = []
     if any(t.dtype != np.float64 for t in tensors):
         notes.append("float32 inputs were promoted to float64 for the check (float32 rounding would swamp it).")
@@ -120,7 +122,10 @@ class GradcheckReport:
 
 def relative_error(a, b):
     """‖a − b‖ / ‖a + b‖, the scale-free gradient-check error (0 when a = b = 0; inf when a = −b ≠ 0)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = float64_array(a, "a", "relative_error"), float64_array(b, "b", "relative_error")
+    if a.shape != b.shape:
+        raise ShapeError(f"relative_error: a has shape {a.shape} but b has shape {b.shape}; compare two gradients of "
+                         "the same input.")
     numerator, denominator = np.linalg.norm(a - b), np.linalg.norm(a + b)
     if denominator == 0:
         return 0.0 if numerator == 0 else float("inf")
@@ -226,10 +231,17 @@ def _evaluate(fn, tensors, grad_output):
     return float(values.sum() if grad_output is None else np.sum(values * grad_output))
 
 
-def _as_inputs(inputs, caller):
+def _checked(fn, inputs, eps, caller):
+    """The inputs as leaf Tensors (arrays become float64 ones), after checking ``fn`` and ``eps``."""
+    number(eps, "eps (the finite-difference step)", caller, low=0, low_open=True)
     if isinstance(inputs, (Tensor, np.ndarray)):
         inputs = [inputs]
-    tensors = [x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64)) for x in inputs]
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise TypeError(f"{caller}: inputs must be a non-empty list of tensors or arrays, got {inputs!r:.60}.")
+    tensors = [x if isinstance(x, Tensor) else Tensor(float64_array(x, f"input {i}", caller))
+               for i, x in enumerate(inputs)]
+    callable_of(fn, len(tensors), "fn", caller, f"{caller}(lambda x, w: (x @ w).sum(), [x, w]); for a model's "
+                "parameters, fn = lambda *params: loss")
     for i, t in enumerate(tensors):
         if t.creator is not None:
             raise ValueError(f"{caller}: input {i} {t.shape} is the output of {t.creator.fn.__name__}, not a leaf. "

@@ -121,7 +121,7 @@ def swapaxes(self, axis1, axis2):
 
 def _compare(compare):
     def method(self, other):
-        return compare(self.data, as_array(other))
+        return compare(self.data, as_array(other, "other", "comparison"))
     method.__doc__ = "A boolean NumPy mask (not a Tensor: a comparison has no gradient)."
     return method
 

@@ -4,12 +4,13 @@ import numbers
 
 import numpy as np
 
-from ..validate import generator
+from ..validate import generator, numeric_array
 
 
 def check_samples(arrays, names, func, fix):
-    """The arrays as ndarrays, each with one entry per sample along axis 0, the same number for all."""
-    arrays = [np.asarray(a) for a in arrays]
+    """The arrays as ndarrays of numbers (lists accepted), each with one entry per sample along axis 0, the same
+    number for all."""
+    arrays = [numeric_array(a, name, func) for a, name in zip(arrays, names)]
     for name, a in zip(names, arrays):
         if a.ndim == 0:
             raise ValueError(f"{func}: {name} must have shape (n_samples, ...), got a scalar.")

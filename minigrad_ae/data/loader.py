@@ -21,10 +21,7 @@ class TensorDataset:
     """Arrays that share their first axis (one entry per sample), indexed together: ``ds[i] = (X[i], y[i])``."""
 
     def __init__(self, *arrays):
-        if not arrays:
-            raise ValueError("TensorDataset: give it at least one array, e.g. TensorDataset(X) or TensorDataset(X, y).")
-        names = [f"array {i}" for i in range(len(arrays))]
-        self.arrays = tuple(check_samples(arrays, names, "TensorDataset", "every array needs one entry per sample."))
+        self.arrays = tuple(_samples(arrays, "TensorDataset"))
 
     def __getitem__(self, index):
         return tuple(a[index] for a in self.arrays)
@@ -48,9 +45,9 @@ class DataLoader:
         if isinstance(dataset_or_arrays, TensorDataset):
             self.dataset, self._single = dataset_or_arrays, False
         elif isinstance(dataset_or_arrays, tuple):
-            self.dataset, self._single = TensorDataset(*dataset_or_arrays), False
-        elif isinstance(dataset_or_arrays, np.ndarray):
-            self.dataset, self._single = TensorDataset(dataset_or_arrays), True
+            self.dataset, self._single = TensorDataset(*_samples(dataset_or_arrays, "DataLoader")), False
+        elif isinstance(dataset_or_arrays, (np.ndarray, list)):   # a list of samples, as PyTorch's DataLoader takes
+            self.dataset, self._single = TensorDataset(*_samples([dataset_or_arrays], "DataLoader")), True
         else:
             raise TypeError(f"DataLoader: expected a TensorDataset, a tuple of arrays (X, y) or one array, got "
                             f"{type(dataset_or_arrays).__name__}. For a PyTorch-style Dataset, stack its samples "
@@ -72,3 +69,11 @@ class DataLoader:
     def __repr__(self):
         return (f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"drop_last={self.drop_last})")
+
+
+def _samples(arrays, func):
+    """The arrays as ndarrays of one length each; ``func`` names the TensorDataset or DataLoader being built."""
+    if not arrays:
+        raise ValueError(f"{func}: give it at least one array, e.g. TensorDataset(X) or TensorDataset(X, y).")
+    names = [f"array {i}" for i in range(len(arrays))]
+    return check_samples(arrays, names, func, "every array needs one entry per sample.")

@@ -19,9 +19,9 @@ from .. import nn
 from ..autodiff import no_grad
 from ..nn import functional as F
 from ..optim import Adam
-from ..validate import choice, generator, is_integer, number, positive_int
+from ..validate import choice, generator, integer, number, positive_int
 from .autoencoder import Autoencoder
-from .blocks import mlp
+from .blocks import hidden_sizes, mlp
 
 GAN_BETAS = (0.5, 0.999)  # β₁ = 0.5 as in DCGAN: less momentum, less overshoot in the two-player game
 DISC_OUTPUTS = ("logit", "probability")
@@ -33,6 +33,7 @@ def gaussian_prior(n_latent, std=1.0):
     std = number(std, "std", "gaussian_prior", low=0, low_open=True)
 
     def prior(n, rng):
+        n, rng = _sampler_arguments(n, rng, "gaussian_prior")
         return rng.normal(0.0, std, size=(n, n_latent))
 
     return prior
@@ -48,9 +49,14 @@ def mixture_of_gaussians_prior(n_components=10, radius=4.0, std=0.5):
     means = radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)  # (K, 2)
 
     def prior(n, rng):
+        n, rng = _sampler_arguments(n, rng, func)
         return means[rng.integers(n_components, size=n)] + rng.normal(0.0, std, size=(n, 2))
 
     return prior
+
+
+def _sampler_arguments(n, rng, func):
+    return integer(n, "n (the number of samples)", f"the sampler of {func}", low=0), generator(rng, func)
 
 
 class AdversarialAutoencoder(Autoencoder):
@@ -71,7 +77,11 @@ class AdversarialAutoencoder(Autoencoder):
                  recon="sigmoid_mse", negative_slope=0.1, disc_activation="leaky_relu", disc_negative_slope=0.1,
                  disc_output="logit", rng=None, dtype=np.float32):
         rng = generator(rng, "AdversarialAutoencoder")
-        hidden, disc_hidden = _as_list(hidden), _as_list(disc_hidden)
+        hidden, disc_hidden = (hidden_sizes(sizes, "AdversarialAutoencoder", name, allow_none=True)
+                               for name, sizes in (("hidden", hidden), ("disc_hidden", disc_hidden)))
+        if prior is not None and not callable(prior):
+            raise TypeError(f"AdversarialAutoencoder: prior must be a sampler prior(n, rng) -> (n, n_latent), e.g. "
+                            f"gaussian_prior({n_latent}), got {type(prior).__name__} {prior!r}.")
         super().__init__([n_in, *hidden, n_latent], activation, recon, negative_slope, rng=rng, dtype=dtype)
         self.disc_output = choice(disc_output, "disc_output", "AdversarialAutoencoder", DISC_OUTPUTS)
         self.discriminator = mlp([n_latent, *disc_hidden, 1], disc_activation, disc_negative_slope, rng, dtype,
@@ -158,7 +168,3 @@ def _step(optimizer, loss):
     if math.isfinite(value):
         optimizer.step()
     return value
-
-
-def _as_list(sizes):
-    return [sizes] if is_integer(sizes) else list(sizes)

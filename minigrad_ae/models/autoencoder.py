@@ -6,7 +6,7 @@ activation and the reconstruction error ('sigmoid_mse' for data in [0, 1], 'bce'
 """
 import numpy as np
 
-from ..validate import generator, number
+from ..validate import generator, is_real, number
 from .base import AutoencoderBase
 from .blocks import check_sizes, mlp
 
@@ -14,7 +14,7 @@ from .blocks import check_sizes, mlp
 def shrink_sizes(n_in, n_latent, alpha=1.6):
     """Encoder sizes that shrink by about α per layer: nₖ = round(nₖ₋₁ / α) while that is above n_latent,
     then n_latent; e.g. shrink_sizes(64, 8, 1.6) = [64, 40, 25, 16, 10, 8]. α in [1.2, 2]."""
-    if not 1.2 <= alpha <= 2:
+    if not (is_real(alpha) and 1.2 <= alpha <= 2):
         raise ValueError(f"shrink_sizes: alpha must lie in [1.2, 2] (the factor each layer shrinks by), got "
                          f"{alpha!r}. Smaller makes very deep encoders, larger throws information away too fast.")
     check_sizes([n_in, n_latent], "[n_in, n_latent]", "shrink_sizes", example="[64, 8]")
@@ -47,7 +47,7 @@ class Autoencoder(AutoencoderBase):
             raise ValueError(f"{name}: decoder_sizes {decoder_sizes} must run from the code size "
                              f"{sizes[-1]} back to the input size {sizes[0]}, to chain onto the encoder {sizes}; "
                              f"e.g. decoder_sizes=[{sizes[-1]}, ..., {sizes[0]}].")
-        super().__init__(sizes[0], sizes[-1], recon)
+        super().__init__(sizes[0], sizes[-1], recon, dtype)
         rng = generator(rng, name)
         self.sizes, self.decoder_sizes, self.activation = sizes, decoder_sizes, activation
         self.negative_slope = number(negative_slope, "negative_slope", name)

@@ -15,6 +15,7 @@
 A new variant subclasses ``AutoencoderBase``, sets ``self.encoder`` and ``self.decoder`` and, if its training
 loss is more than the reconstruction, overrides ``loss``; ``mg.fit(model, X=X, ...)`` then trains it.
 """
+import math
 import warnings
 
 import numpy as np
@@ -22,7 +23,8 @@ import numpy as np
 from .. import nn
 from ..autodiff import ShapeError, Tensor, no_grad
 from ..nn import functional as F
-from ..validate import choice, float_data, positive_int
+from ..validate import choice, flatten_fix, float_data, positive_int
+from ..validate import dtype as check_dtype
 
 RECONSTRUCTIONS = {"bce": "sigmoid", "sigmoid_mse": "sigmoid", "tanh_mse": "tanh", "mse": None}  # -> output activation
 ACTIVATION_RANGES = {"sigmoid": (0, 1), "tanh": (-1, 1)}  # the values a bounded activation can reach
@@ -37,12 +39,13 @@ class AutoencoderBase(nn.Module):
     """
     RECONS = tuple(RECONSTRUCTIONS)
 
-    def __init__(self, n_in, n_latent, recon):
+    def __init__(self, n_in, n_latent, recon, dtype=np.float32):
         super().__init__()
         name = type(self).__name__
         self.n_in = positive_int(n_in, "n_in", name)
         self.n_latent = positive_int(n_latent, "n_latent", name)
         self.recon = choice(recon, "recon", name, self.RECONS)
+        check_dtype(dtype, "dtype", name, floating=True)   # the subclass builds its layers in it
         self.out_activation = nn.activation(RECONSTRUCTIONS[recon])
 
     @property
@@ -91,16 +94,31 @@ class AutoencoderBase(nn.Module):
             array = float_data(x, name, func)
             x = array if isinstance(x, np.ndarray) else array.astype(self.dtype)
         if x.ndim == 0 or x.shape[-1] != self.n_in:
+            fix = flatten_fix(x.shape, self.n_in, name) or f"pass rows of {self.n_in} features"
             raise ShapeError(f"{func}: {name} must be a batch of shape (batch, {self.n_in}) (n_in = {self.n_in} "
-                             f"features per sample), got shape {x.shape}. Flatten images first: "
-                             f"{name}.reshape(len({name}), -1).")
+                             f"features per sample), got shape {x.shape}. Fix: {fix}.")
+        if x.size == 0:
+            raise ValueError(f"{func}: {name} has no samples (shape {x.shape}). Check the slice or the filter that "
+                             "built it.")
         return x
+
+    def check_batch(self, x, func, name="x"):
+        """x as an array of the parameters' dtype, checked to be a batch (batch, n_in): for what averages over the
+        batch (the sparse and contractive penalties) or returns one value per sample."""
+        X = np.asarray(as_numpy(self.check_input(x, func, name)), dtype=self.dtype)
+        if X.ndim != 2:
+            raise ShapeError(f"{func}: {name} must be a batch of shape (batch, {self.n_in}), got shape {X.shape}. For "
+                             f"one sample use {name}.reshape(1, -1).")
+        return X
 
     def check_target(self, target, func, name="target"):
         """The reconstruction target, checked: recon='bce' reads every value as a probability in [0, 1]."""
         values = as_numpy(target)
-        if self.recon == "bce" and values.size and (values.min() < 0 or values.max() > 1):
-            low, high = float(values.min()), float(values.max())
+        low, high = (float(values.min()), float(values.max())) if self.recon == "bce" and values.size else (0, 0)
+        if math.isnan(low + high):
+            raise ValueError(f"{func}: {name} holds NaN, which recon='bce' cannot read as a probability; drop or "
+                             "repair those samples, e.g. X = X[np.isfinite(X).all(axis=1)].")
+        if low < 0 or high > 1:
             raise ValueError(f"{func}: recon='bce' reads every value of {name} as a probability in [0, 1] (a Bernoulli "
                              f"pixel), but it has values in [{low:g}, {high:g}]. Scale the images: X / 255 for 8-bit "
                              f"images (X / {high:g} maps these into [0, 1]), or build the model with recon='mse' for "
@@ -110,6 +128,9 @@ class AutoencoderBase(nn.Module):
     def check_data(self, X, func, name="X"):
         """A whole data set entering training (``fit`` calls this once): the input and target checks, and a
         warning when the output activation cannot reach the data's values."""
+        if np.ndim(X) < 2:
+            raise ShapeError(f"{func}: {name} must be a data set of shape (n_samples, {self.n_in}), got shape "
+                             f"{np.shape(X)}; for one sample write {name}.reshape(1, -1).")
         self.check_input(X, func, name)
         self.check_target(X, func, name)
         reach = ACTIVATION_RANGES.get(RECONSTRUCTIONS[self.recon])

@@ -3,7 +3,8 @@ import numpy as np
 
 from .. import nn
 from ..nn.activations import init_gain_name
-from ..validate import choice, is_integer
+from ..validate import choice, generator, is_integer, number
+from ..validate import dtype as check_dtype
 
 
 def mlp(sizes, activation="leaky_relu", negative_slope=0.1, rng=None, dtype=np.float32, final_activation=False,
@@ -15,6 +16,8 @@ def mlp(sizes, activation="leaky_relu", negative_slope=0.1, rng=None, dtype=np.f
     (PyTorch's ``nn.Linear`` starts from U(−1/√fan_in, 1/√fan_in) instead; the layers are the same.)
     """
     choice(activation, "activation", func, tuple(nn.ACTIVATIONS))  # checked even when no layer gets one
+    sizes, rng = check_sizes(sizes, "sizes", func), generator(rng, func)
+    dtype, negative_slope = check_dtype(dtype, "dtype", func, floating=True), number(negative_slope, "negative_slope", func)
 
     def activation_layer():
         return nn.activation(activation, negative_slope, func)
@@ -44,10 +47,12 @@ def check_sizes(sizes, name, func, example="[64, 32, 8]"):
     return [int(s) for s in sizes]
 
 
-def hidden_sizes(hidden, func):
-    """``hidden`` as a tuple of hidden-layer widths; an int means one hidden layer."""
+def hidden_sizes(hidden, func, name="hidden", allow_none=False):
+    """``hidden`` as a tuple of hidden-layer widths; an int means one hidden layer, an empty list (if allowed) none."""
     sizes = (hidden,) if is_integer(hidden) else hidden
-    if not isinstance(sizes, (list, tuple)) or not sizes or any(not is_integer(h) or h < 1 for h in sizes):
-        raise ValueError(f"{func}: hidden must be a positive int or a non-empty list of positive ints (the widths "
-                         f"of the hidden layers), got {hidden!r}, e.g. hidden=400 or hidden=[512, 256].")
+    if (not isinstance(sizes, (list, tuple)) or not (sizes or allow_none)
+            or any(not is_integer(h) or h < 1 for h in sizes)):
+        raise ValueError(f"{func}: {name} must be a positive int or a {'' if allow_none else 'non-empty '}list of "
+                         f"positive ints (the widths of the hidden layers), got {hidden!r}, e.g. {name}=400 or "
+                         f"{name}=[512, 256].")
     return tuple(int(h) for h in sizes)

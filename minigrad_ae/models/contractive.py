@@ -56,9 +56,9 @@ class ContractiveAutoencoder(SigmoidCodeAutoencoder):
     def loss(self, x, target=None):
         """J above: (1/2m) Σₙ ‖tₙ − x̂ₙ‖² + λ · mean over the batch of ‖∂h/∂x‖²_F, a scalar Tensor (t = x unless
         given)."""
-        x = self._batch(x, "loss")
+        x = self.check_batch(x, self._func("loss"))
         h = self.encode(x)
-        target = x if target is None else self._batch(target, "loss")
+        target = x if target is None else self.check_batch(target, self._func("loss"))
         if self.penalty == "closed_form":
             contraction = contractive_penalty(h, self.encoder.weight, reduction="mean")
         else:
@@ -82,7 +82,7 @@ class ContractiveAutoencoder(SigmoidCodeAutoencoder):
 
         For small eps this is ‖J(x) u‖ for a random unit vector u: how much the code moves per unit of input change.
         """
-        X = self._batch(X, "code_sensitivity")
+        X = self.check_batch(X, self._func("code_sensitivity"))
         rng = generator(rng, "ContractiveAutoencoder.code_sensitivity")
         directions = rng.standard_normal(X.shape)
         delta = (eps * directions / np.linalg.norm(directions, axis=1, keepdims=True)).astype(X.dtype)

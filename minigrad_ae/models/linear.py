@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import nn
-from ..autodiff import no_grad
+from ..autodiff import ShapeError, float64_array, no_grad
 from ..validate import choice, generator, integer
 from .base import AutoencoderBase, as_numpy
 
@@ -26,7 +26,7 @@ class LinearAutoencoder(AutoencoderBase):
     RECONS = ("mse",)
 
     def __init__(self, n_in, n_latent, bias=True, rng=None, dtype=np.float32):
-        super().__init__(n_in, n_latent, "mse")
+        super().__init__(n_in, n_latent, "mse", dtype)
         rng = generator(rng, "LinearAutoencoder")
         self.encoder = nn.Linear(n_in, n_latent, bias=bias, rng=rng, dtype=dtype)
         self.decoder = nn.Linear(n_latent, n_in, bias=bias, rng=rng, dtype=dtype)
@@ -78,8 +78,12 @@ class PCAResult:
     optimal_error: float
 
     def transform(self, X):
-        """The code: z = C (x − μ);  X (batch, n) -> (batch, k)."""
-        return (np.asarray(X, dtype=np.float64) - self.mean) @ self.components.T
+        """The code: z = C (x − μ);  X (batch, n) or (n,) -> (batch, k) or (k,)."""
+        X = float64_array(X, "X", "PCAResult.transform")
+        if X.ndim not in (1, 2) or X.shape[-1] != len(self.mean):
+            raise ShapeError(f"PCAResult.transform: X must be (batch, {len(self.mean)}) or ({len(self.mean)},), the "
+                             f"width of the data pca was fitted on, got shape {X.shape}.")
+        return (X - self.mean) @ self.components.T
 
     def reconstruct(self, X):
         """x̂ = μ + Cᵀ C (x − μ), the projection onto the principal subspace;  X (batch, n) -> (batch, n)."""
@@ -98,10 +102,12 @@ def pca(X, k):
     optimal_error = ½ Σ_{i>k} sᵢ² = ½ · n_samples · Σ of the discarded eigenvalues: the smallest
     ½ Σ ‖x − x̂‖² over every rank-k affine reconstruction, directly comparable to ``LinearAutoencoder.loss(X)``.
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = float64_array(X, "X", "pca")
     if X.ndim != 2:
         raise ValueError(f"pca: X must be (n_samples, n_features), got shape {X.shape}; reshape it, e.g. "
                          "X.reshape(len(X), -1).")
+    if not np.isfinite(X).all():
+        raise ValueError("pca: X holds NaN/Inf; drop or repair those samples, e.g. X = X[np.isfinite(X).all(axis=1)].")
     # at most min(n_samples, n_features) components exist
     k = integer(k, "k (the number of components)", f"pca of X with shape {X.shape}", low=1, high=min(X.shape))
     mean = X.mean(axis=0)
@@ -121,8 +127,8 @@ def subspace_alignment(W, components):
     Returns min(k, k') values in [0, 1]: all 1 means the same subspace, a 0 a direction orthogonal to the other.
     Computed as the singular values of Q_Wᵀ Q_C for orthonormal bases Q_W, Q_C of the two spans.
     """
-    W, C = np.asarray(W, dtype=np.float64), np.asarray(components, dtype=np.float64)
-    if W.ndim != 2 or C.ndim != 2 or W.shape[0] != C.shape[1]:
+    W, C = float64_array(W, "W", "subspace_alignment"), float64_array(components, "components", "subspace_alignment")
+    if W.ndim != 2 or C.ndim != 2 or W.shape[0] != C.shape[1] or 0 in W.shape + C.shape:
         raise ValueError(f"subspace_alignment: W must be (n, k) with basis vectors as columns and components "
                          f"(k', n) with basis vectors as rows, got W {W.shape} and components {C.shape}. For a "
                          "LinearAutoencoder pass model.decoder.weight.data and pca(X, k).components.")

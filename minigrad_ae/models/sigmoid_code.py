@@ -8,7 +8,7 @@ import numpy as np
 from .. import nn
 from ..nn import functional as F
 from ..validate import generator
-from .base import AutoencoderBase, as_numpy
+from .base import AutoencoderBase
 
 
 class SigmoidCodeAutoencoder(AutoencoderBase):
@@ -19,7 +19,7 @@ class SigmoidCodeAutoencoder(AutoencoderBase):
     RECONS = ("sigmoid_mse", "mse")
 
     def __init__(self, n_in, n_latent, recon="sigmoid_mse", rng=None, dtype=np.float32):
-        super().__init__(n_in, n_latent, recon)
+        super().__init__(n_in, n_latent, recon, dtype)
         rng = generator(rng, type(self).__name__)
         self.encoder = nn.Linear(n_in, n_latent, rng=rng, dtype=dtype)
         self.decoder = nn.Linear(n_latent, n_in, rng=rng, dtype=dtype)
@@ -31,12 +31,3 @@ class SigmoidCodeAutoencoder(AutoencoderBase):
     def reconstruction_loss(self, x, h):
         """(1/2m) Σₙ ‖xₙ − x̂ₙ‖² for the batch x whose code is h."""
         return 0.5 * self.recon_loss(self.decoder(h), x, reduction="sum") / len(x)
-
-    def _batch(self, x, method):
-        """x as an array of the parameters' dtype, checked to be (batch, n_in)."""
-        X = np.asarray(as_numpy(self.check_input(x, self._func(method))), dtype=self.dtype)
-        if X.ndim != 2:
-            raise ValueError(f"{self._func(method)}: x must be a batch of shape (batch, {self.n_in}), got "
-                             f"shape {X.shape}; the penalties are means over the batch. For one sample use "
-                             "x.reshape(1, -1).")
-        return X

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autodiff import no_grad
 from ..nn import functional as F
-from ..validate import choice, number
+from ..validate import choice, is_real, number
 from .sigmoid_code import SigmoidCodeAutoencoder
 
 PENALTIES = ("kl", "l1")
@@ -28,7 +28,7 @@ class SparseAutoencoder(SigmoidCodeAutoencoder):
 
     def __init__(self, n_in, n_latent, rho=0.05, beta=3.0, penalty="kl", l1_weight=1e-2, weight_decay=0.0,
                  recon="sigmoid_mse", rng=None, dtype=np.float32):
-        if np.ndim(rho) != 0 or not 0 < rho < 1:
+        if not (is_real(rho) and 0 < rho < 1):
             raise ValueError(f"SparseAutoencoder: rho is the target mean activation of a sigmoid unit and must lie "
                              f"strictly inside (0, 1) (KL(ρ ‖ ρ̂) needs log ρ and log(1 − ρ)), got {rho!r}; "
                              "a typical value is 0.05.")
@@ -42,9 +42,9 @@ class SparseAutoencoder(SigmoidCodeAutoencoder):
 
     def loss(self, x, target=None):
         """J above: (1/2m) Σₙ ‖tₙ − x̂ₙ‖² + sparsity penalty + (λ/2) Σ ‖W‖², a scalar Tensor (t = x unless given)."""
-        x = self._batch(x, "loss")
+        x = self.check_batch(x, self._func("loss"))
         h = self.encode(x)
-        target = x if target is None else self._batch(target, "loss")
+        target = x if target is None else self.check_batch(target, self._func("loss"))
         return self.reconstruction_loss(target, h) + self.sparsity_penalty(h) + self.weight_penalty()
 
     def sparsity_penalty(self, h):
@@ -62,7 +62,7 @@ class SparseAutoencoder(SigmoidCodeAutoencoder):
     def mean_activation(self, X):
         """ρ̂ⱼ = mean over the rows of X (n, n_in) of a²ⱼ, as a NumPy array (n_latent,)."""
         with no_grad():
-            return self.encode(self._batch(X, "mean_activation")).data.mean(axis=0)
+            return self.encode(self.check_batch(X, self._func("mean_activation"))).data.mean(axis=0)
 
     def manual_grads(self, x, misprinted=False):
         """The gradients of ``loss(x)`` by backpropagation written out by hand, keyed like ``named_parameters()``.
@@ -79,7 +79,7 @@ class SparseAutoencoder(SigmoidCodeAutoencoder):
         *outside* the sigmoid's derivative: δ² = (W2ᵀ δ³) ⊙ a²(1 − a²) + β(…). It is kept only so the lesson
         can show it failing the gradient check; never train with it.
         """
-        X = self._batch(x, "manual_grads")
+        X = self.check_batch(x, self._func("manual_grads"))
         W1, W2 = self.encoder.weight.data, self.decoder.weight.data
         with no_grad():
             a2 = self.encode(X).data

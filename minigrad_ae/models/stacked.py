@@ -35,7 +35,7 @@ class StackedAutoencoder(AutoencoderBase):
     def __init__(self, sizes, n_classes=None, activation="sigmoid", recon="sigmoid_mse", negative_slope=0.1,
                  rng=None, dtype=np.float32):
         sizes = check_sizes(sizes, "sizes", "StackedAutoencoder", example="[64, 48, 32]")
-        super().__init__(sizes[0], sizes[-1], recon)
+        super().__init__(sizes[0], sizes[-1], recon, dtype)
         if n_classes is not None:
             n_classes = integer(n_classes, "n_classes (None for no classifier head)", "StackedAutoencoder", low=2)
         choice(activation, "activation", "StackedAutoencoder", tuple(nn.ACTIVATIONS))

@@ -9,10 +9,10 @@ so the learning rate does not depend on the batch size (pytorch/examples sums ov
 """
 import numpy as np
 
-from ..autodiff import no_grad, tensor
+from ..autodiff import ShapeError, float64_array, no_grad, tensor
 from ..nn import Linear
 from ..nn import functional as F
-from ..validate import generator, number, positive_int
+from ..validate import generator, integer, number, positive_int
 from .base import AutoencoderBase
 from .blocks import hidden_sizes, mlp
 
@@ -33,7 +33,7 @@ class VAE(AutoencoderBase):
     """
 
     def __init__(self, n_in, hidden, n_latent, beta=1.0, recon="bce", rng=None, dtype=np.float32):
-        super().__init__(n_in, n_latent, recon)
+        super().__init__(n_in, n_latent, recon, dtype)
         hidden = hidden_sizes(hidden, "VAE")
         # β = 1 gives the true ELBO, β > 1 a β-VAE
         self.beta = number(beta, "beta (the weight of the KL term)", "VAE", low=0)
@@ -74,7 +74,7 @@ class VAE(AutoencoderBase):
         The KL is exact; only the reconstruction term is sampled. With β = 1, loss(x) = −mean(elbo) for the same ε.
         For the squared errors it is the Gaussian log-likelihood bound up to an additive constant.
         """
-        n_samples = positive_int(n_samples, "n_samples", "VAE.elbo")
+        n_samples, X = positive_int(n_samples, "n_samples", "VAE.elbo"), self.check_batch(X, "VAE.elbo", "X")
         total = np.zeros(len(X))
         with no_grad():
             for _ in range(n_samples):
@@ -85,17 +85,17 @@ class VAE(AutoencoderBase):
     def sample(self, n, rng=None):
         """n new samples: z ~ N(0, I) (from ``rng``, else the model's), decoded; NumPy (n, n_in)."""
         rng = self.rng if rng is None else generator(rng, "VAE.sample")
-        z = rng.standard_normal((n, self.n_latent))
+        z = rng.standard_normal((integer(n, "n (the number of samples)", "VAE.sample", low=0), self.n_latent))
         return self._decode_array(z)
 
     def interpolate(self, z0, z1, steps):
         """Decode ``steps`` points z = (1 − t) z0 + t z1, t from 0 to 1, on the line between two codes (n_latent,);
         NumPy (steps, n_in)."""
-        z0, z1 = np.asarray(z0, dtype=np.float64), np.asarray(z1, dtype=np.float64)
+        z0, z1 = (float64_array(z, name, "VAE.interpolate") for name, z in (("z0", z0), ("z1", z1)))
         if z0.shape != (self.n_latent,) or z1.shape != (self.n_latent,):
             raise ValueError(f"VAE.interpolate: z0 and z1 must be single codes of shape ({self.n_latent},), got "
                              f"{z0.shape} and {z1.shape}. Take one row of encode(x)[0] for each.")
-        t = np.linspace(0.0, 1.0, steps)[:, None]
+        t = np.linspace(0.0, 1.0, positive_int(steps, "steps", "VAE.interpolate"))[:, None]
         return self._decode_array((1 - t) * z0 + t * z1)
 
     def _decode_array(self, z):
@@ -112,6 +112,7 @@ class VAE(AutoencoderBase):
 def kl_grads(mu, logvar):
     """Gradients of KL = −½ Σ (1 + logvar − μ² − e^logvar) (summed over all elements):
     ∂KL/∂μ = μ,  ∂KL/∂logvar = ½(e^logvar − 1).  NumPy arrays shaped like μ."""
+    mu, logvar = _broadcastable("kl_grads", mu=mu, logvar=logvar)
     # BEGIN SOLUTION vae_kl_grads
     return np.array(mu, dtype=np.float64), 0.5 * (np.exp(logvar) - 1)
     # END SOLUTION
@@ -120,6 +121,18 @@ def kl_grads(mu, logvar):
 def reparam_grads(g_z, logvar, eps):
     """Chain rule through z = μ + e^{½ logvar} ⊙ ε, given g_z = ∂L/∂z:
     ∂L/∂μ = g_z,  ∂L/∂logvar = g_z ⊙ ½ e^{½ logvar} ⊙ ε.  NumPy arrays shaped like z."""
+    g_z, logvar, eps = _broadcastable("reparam_grads", g_z=g_z, logvar=logvar, eps=eps)
     # BEGIN SOLUTION vae_reparam_grads
     return np.array(g_z, dtype=np.float64), g_z * 0.5 * np.exp(0.5 * np.asarray(logvar)) * eps
     # END SOLUTION
+
+
+def _broadcastable(func, **arrays):
+    """The arrays as float64, refused naming ``func`` unless they hold real numbers and broadcast together."""
+    arrays = {name: float64_array(a, name, func) for name, a in arrays.items()}
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{name} {a.shape}" for name, a in arrays.items())
+        raise ShapeError(f"{func}: the shapes {shapes} do not broadcast together; pass arrays shaped like z.") from None
+    return arrays.values()

@@ -31,7 +31,7 @@ class VQVAE(AutoencoderBase):
     """
 
     def __init__(self, n_in, hidden, n_latent, n_codes, beta=0.25, recon="bce", rng=None, dtype=np.float32):
-        super().__init__(n_in, n_latent, recon)
+        super().__init__(n_in, n_latent, recon, dtype)
         hidden = hidden_sizes(hidden, "VQVAE")
         self.n_codes = positive_int(n_codes, "n_codes (the codebook size K)", "VQVAE")
         self.beta = number(beta, "beta (the commitment weight; the paper uses 0.25)", "VQVAE", low=0)

@@ -4,7 +4,9 @@ import math
 
 import numpy as np
 
-from ..autodiff import ShapeError, ops
+from ..autodiff import ShapeError, as_tensor, ops
+from ..validate import axis as check_axis
+from ..validate import dtype as check_dtype
 from ..validate import generator, integer, number
 from . import functional as F
 from . import init
@@ -21,7 +23,7 @@ class Linear(Module):
         super().__init__()
         _check_size("Linear", "in_features", in_features)
         _check_size("Linear", "out_features", out_features)
-        rng = np.random.default_rng() if rng is None else rng
+        rng, dtype = generator(rng, "Linear"), check_dtype(dtype, "dtype", "Linear", floating=True)
         self.in_features, self.out_features = in_features, out_features
         bound = 1 / math.sqrt(in_features)
         self.weight = init.uniform_(Parameter(np.empty((out_features, in_features), dtype)), -bound, bound, rng)
@@ -50,7 +52,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = number(negative_slope, "negative_slope", "LeakyReLU")
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)
@@ -124,6 +126,7 @@ class BatchNorm1d(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, dtype=np.float32):
         super().__init__()
         _check_size("BatchNorm1d", "num_features", num_features)
+        dtype = check_dtype(dtype, "dtype", "BatchNorm1d", floating=True)
         self.num_features = num_features
         self.eps = number(eps, "eps", "BatchNorm1d", low=0, low_open=True)
         self.momentum = None if momentum is None else number(momentum, "momentum", "BatchNorm1d", low=0, high=1)
@@ -156,8 +159,9 @@ class Flatten(Module):
         self.end_dim = integer(end_dim, "end_dim", "nn.Flatten")
 
     def forward(self, x):
+        x = as_tensor(x, "x", "nn.Flatten")
         shape = x.shape
-        start, end = (_axis("nn.Flatten", name, dim, len(shape)) for name, dim in
+        start, end = (check_axis(dim, len(shape), name, "nn.Flatten") for name, dim in
                       (("start_dim", self.start_dim), ("end_dim", self.end_dim)))
         if start > end:
             raise ShapeError(f"nn.Flatten: start_dim={self.start_dim} comes after end_dim={self.end_dim} for an "
@@ -178,8 +182,9 @@ class Unflatten(Module):
         self.unflattened_size = tuple(integer(n, "unflattened_size", "nn.Unflatten", low=1) for n in sizes)
 
     def forward(self, x):
+        x = as_tensor(x, "x", "nn.Unflatten")
         shape = x.shape
-        dim = _axis("nn.Unflatten", "dim", self.dim, len(shape))
+        dim = check_axis(self.dim, len(shape), "dim", "nn.Unflatten")
         if math.prod(self.unflattened_size) != shape[dim]:
             raise ShapeError(f"nn.Unflatten: dimension {self.dim} of the input {shape} has {shape[dim]} elements, "
                              f"but unflattened_size {self.unflattened_size} holds {math.prod(self.unflattened_size)}.")
@@ -187,14 +192,6 @@ class Unflatten(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
-
-
-def _axis(layer, name, dim, ndim):
-    """``dim`` as an index in [0, ndim): negative ones count from the end, as in NumPy and PyTorch."""
-    if not -ndim <= dim < ndim:
-        raise ShapeError(f"{layer}: {name}={dim} is out of range for an input with {ndim} dimensions "
-                         f"(valid: {-ndim} to {ndim - 1}).")
-    return dim % ndim
 
 
 def _check_size(layer, name, value):

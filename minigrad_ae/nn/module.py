@@ -7,8 +7,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..autodiff import Tensor
+from ..autodiff import Tensor, as_array
 from ..statedict import check_state_dict
+from ..validate import dtype as check_dtype
 
 
 class Parameter(Tensor):
@@ -20,8 +21,8 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, dtype=None, name=None):
-        super().__init__(np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype),
-                         requires_grad=True, name=name)
+        dtype = None if dtype is None else check_dtype(dtype, "dtype", "nn.Parameter", floating=True)
+        super().__init__(np.array(as_array(data, "data", "nn.Parameter"), dtype=dtype), requires_grad=True, name=name)
 
     def __repr__(self):
         return "Parameter" + super().__repr__()[len("tensor"):]

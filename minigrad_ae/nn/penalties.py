@@ -7,7 +7,7 @@ gradient with respect to the weights is then a second derivative (backward throu
 from ..autodiff import ShapeError, Tensor, as_array, as_tensor, jacobian, mode
 from ..validate import numeric_array
 from .fused import reduce
-from .losses import check_reduction
+from .losses import check_not_empty, check_reduction
 
 
 def contractive_penalty(h, weight, reduction="mean"):
@@ -19,11 +19,12 @@ def contractive_penalty(h, weight, reduction="mean"):
     Only valid for a sigmoid encoder: another activation has another derivative (``jacobian_penalty`` takes any).
     """
     check_reduction("contractive_penalty", reduction)
-    h, weight = as_tensor(h), as_tensor(weight)
+    h, weight = as_tensor(h, "h", "contractive_penalty"), as_tensor(weight, "weight", "contractive_penalty")
     if weight.ndim != 2 or h.ndim == 0 or h.shape[-1] != weight.shape[0]:
         raise ShapeError(f"contractive_penalty: code h of shape {h.shape} does not fit encoder weight of shape "
                          f"{weight.shape}; expected h (batch, n_hidden) and weight (n_hidden, n_in), e.g. "
                          "contractive_penalty(encoder(x).sigmoid(), encoder.weight).")
+    check_not_empty("contractive_penalty", h.shape[:-1], reduction, f"h of shape {h.shape}")   # one value per row
     squared_row_norms = (weight ** 2).sum(axis=1)             # Σᵢ Wⱼᵢ², (n_hidden,)
     slopes = h * (1 - h)                                      # σ′ at each unit, written through σ's output
     return reduce((slopes ** 2 * squared_row_norms).sum(axis=-1), reduction)
