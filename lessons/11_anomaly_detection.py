@@ -344,17 +344,30 @@ def caption(i):
     return f"{all_labels[i]} ({kind})\ns = {all_scores[i]:.4f} {'>' if flagged[i] else '≤'} τ"
 
 
-fig, axes = plt.subplots(2 * len(groups), N_SHOW, figsize=(1.25 * N_SHOW + 1.5, 2.8 * len(groups)), squeeze=False,
-                         layout="constrained")   # rows spaced by what they carry: a reconstruction sits under its image
-for row, (name, idx) in enumerate(groups.items()):
-    for column, i in enumerate(idx):
-        for ax, image in ((axes[2 * row, column], X_test[i]), (axes[2 * row + 1, column], X_test_hat[i])):
-            ax.imshow(image.reshape(image_shape), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-        axes[2 * row, column].set_title(caption(i), fontsize=8, color="tab:red" if is_anomaly[i] else "tab:blue")
-    axes[2 * row, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=10)
-    axes[2 * row + 1, 0].set_ylabel("reconstruction", rotation=0, ha="right", va="center", fontsize=10)
-for ax in axes.flat:
-    ax.set(xticks=[], yticks=[], frame_on=False)
+height, width = image_shape
+gap = max(1, width // 8)   # blank columns between images, drawn white
+
+
+def strip(images):
+    """The images side by side in one array, N_SHOW places wide, with NaN (white) gaps: one imshow per row."""
+    row = np.full((height, N_SHOW * (width + gap) - gap), np.nan)
+    for k, image in enumerate(images):
+        row[:, k * (width + gap):k * (width + gap) + width] = image.reshape(image_shape)
+    return row
+
+
+# one axes per row of images (an axes per image makes this figure several times slower to lay out);
+# constrained layout spaces the rows by what they carry, so a reconstruction sits right under its image
+fig, axes = plt.subplots(2 * len(groups), 1, figsize=(1.25 * N_SHOW + 1.5, 2.8 * len(groups)), layout="constrained")
+for (name, idx), ax_input, ax_output in zip(groups.items(), axes[::2], axes[1::2]):
+    for ax, images, label in ((ax_input, X_test[idx], name), (ax_output, X_test_hat[idx], "reconstruction")):
+        ax.imshow(strip(images), cmap=plt.get_cmap("gray").with_extremes(bad="white"), vmin=0, vmax=1,
+                  interpolation="nearest")
+        ax.set(xticks=[], yticks=[], frame_on=False)
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=10)
+    for k, i in enumerate(idx):
+        ax_input.text(k * (width + gap) + (width - 1) / 2, -1, caption(i), ha="center", va="bottom", fontsize=8,
+                      color="tab:red" if is_anomaly[i] else "tab:blue")
 fig.suptitle(f"test samples ranked by reconstruction error s (model trained on digits {digit_list(NORMAL_CLASSES)}; "
              f"flagged when s > τ = {tau:.4f})\ncaptions: true digit (blue: normal, red: anomaly) and its score")
 lesson.show(fig, "11_examples")
