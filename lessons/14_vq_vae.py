@@ -419,7 +419,7 @@ lesson.show(fig, "14_decoded_codes")
 purity = sum(v for v, _ in purities) / sum(n for _, n in purities)
 print(f"label purity of the codes (share of training images whose code's majority digit is their own): "
       f"{purity:.1%}; chance would be about 10%")
-# measured on digits, seeds 0–3: 82–85% (quick 60–72%); the MNIST sample, seed 0: 56% (quick, 3 epochs: 32%)
+# measured on digits, seeds 0–3: 81–85% (quick 60–72%); the MNIST sample, seed 0: 56% (quick, 3 epochs: 32%)
 purity_needed = lesson.pick(full=0.7, quick=0.5) if lesson.args.data == "digits" else lesson.pick(full=0.3, quick=0.2)
 lesson.checks.add(f"codes group digits: label purity of the codes (> {purity_needed:.0%}; chance ~10%)",
                   f"{purity:.1%}", purity > purity_needed)
