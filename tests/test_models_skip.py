@@ -26,6 +26,10 @@ def test_residual_blocks_wrap_exactly_the_width_keeping_layers():
     assert kinds == ["Linear", "Residual", "Residual", "Tanh", "Linear"]
     assert wrapped[1].fn[1] is plain.encoder[2]  # the same layer objects: nothing copied
     assert [type(m).__name__ for m in wrapped[1].fn] == ["Tanh", "Linear"]
+    with_final = mg.models.mlp([3, 3, 2], "relu", rng=np.random.default_rng(1), final_activation=True)
+    assert [type(m).__name__ for m in residual_blocks(with_final)] == ["Linear", "ReLU", "Linear", "ReLU"]
+    square = mg.models.mlp([3, 3, 3], "relu", rng=np.random.default_rng(1), final_activation=True)
+    assert [type(m).__name__ for m in residual_blocks(square)] == ["Linear", "Residual", "ReLU"]
 
 
 def test_residual_autoencoder_has_the_plain_weights_and_adds_identity_paths():

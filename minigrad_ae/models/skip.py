@@ -20,14 +20,15 @@ def residual_blocks(layers):
     """The Sequential ``layers`` (Linear, act, Linear, act, …, as ``mlp`` builds it) with every (act, Linear(n, n))
     pair wrapped as Residual(Sequential(act, Linear)): h → h + W act(h) + b. Layers that change the width stay
     plain, since x + f(x) needs f to keep the shape. The same layer objects: the weights are shared, not copied."""
-    layers = list(layers)
-    out = [layers[0]]
-    for activation, linear in zip(layers[1::2], layers[2::2]):
+    first, *rest = layers
+    out = [first]
+    for activation, linear in zip(rest[0::2], rest[1::2]):
         if linear.in_features == linear.out_features:
             out.append(nn.Residual(nn.Sequential(activation, linear)))
         else:
             out += [activation, linear]
-    return nn.Sequential(*out)
+    final_activation = rest[-1:] if len(rest) % 2 else []   # mlp(..., final_activation=True) ends with one
+    return nn.Sequential(*out, *final_activation)
 
 
 class ResidualAutoencoder(Autoencoder):
@@ -55,7 +56,7 @@ class ResidualAutoencoder(Autoencoder):
 class SkipAutoencoder(AutoencoderBase):
     """MLP autoencoder whose decoder can read the encoder's hidden activations (U-Net-style skips, concatenated).
 
-        encoder  hₖ = act(Lin(hₖ₋₁)), h₀ = x, k = 1…L;   z = Lin(h_L)                  sizes [n_in, h₁, …, h_L, n_latent]
+        encoder  hₖ = act(Lin(hₖ₋₁)), h₀ = x, k = 1…L;   z = Lin(h_L)       sizes [n_in, h₁, …, h_L, n_latent]
         decoder  d_L = act(Lin(z));   dₖ₋₁ = act(Lin([dₖ, hₖ])), …;   x̂ = out(Lin([d₁, h₁]))
 
     With ``skip_connections=False`` the brackets hold dₖ alone: the plain mirrored ``Autoencoder``. ``decode(z,
