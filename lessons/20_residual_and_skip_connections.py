@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt
 from minigrad_ae import nn
 from minigrad_ae.lesson import load_lesson_data
 from minigrad_ae.models import Autoencoder, ResidualAutoencoder, SkipAutoencoder
+from minigrad_ae.nn.diagnostics import gradient_norms
 
 lesson = kit.start("Lesson 20: residual and skip connections — y = x + f(x), gradient flow per layer in a deep "
                    "autoencoder, encoder→decoder skips that bypass the code")
@@ -92,7 +93,8 @@ lesson.checks.add("a width-changing branch is refused, naming the shapes", "Shap
 # own Kaiming gain (5/3).
 #
 # We measure ‖∂L/∂Wₖ‖ for every Linear layer k, from the input side (encoder layer 1) to the output side
-# (decoder layer 5), on one batch of 256 images.
+# (decoder layer 5), on one batch of 256 images: `nn.diagnostics.gradient_norms(model, loss)` runs one backward
+# and reads each layer's weight gradient (and clears them again, so it can run in the middle of training).
 #
 # What to expect of the plain sigmoid stack: going down one layer, the backward pass multiplies the gradient
 # by Wₖᵀ diag(σ′(hₖ)), and σ′ ≤ ¼ (its value at 0). With weights of scale 1/√fan_in, Wᵀ keeps the norm about
@@ -108,12 +110,8 @@ def linear_layers(model):
 
 
 def layer_gradient_norms(model, X):
-    """‖∂L/∂W‖ (Frobenius) of every Linear layer's weight, for the model's loss on X."""
-    model.zero_grad()
-    model.loss(X).backward()
-    norms = np.array([np.linalg.norm(layer.weight.grad) for layer in linear_layers(model)])
-    model.zero_grad()
-    return norms
+    """‖∂L/∂W‖ (Frobenius) of every Linear layer's weight, input side first, for the model's loss on X."""
+    return np.array(list(gradient_norms(model, model.loss(X)).values()))
 
 
 def build(kind):
