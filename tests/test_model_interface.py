@@ -20,6 +20,9 @@ SMALL = {  # class name -> build(recon, rng): the smallest useful model; recon=N
     "DenoisingAutoencoder": lambda recon, rng: mg.models.DenoisingAutoencoder([N_IN, 4, N_LATENT], rng=rng,
                                                                               **_recon(recon)),
     "LinearAutoencoder": lambda recon, rng: mg.models.LinearAutoencoder(N_IN, N_LATENT, rng=rng),
+    "ResidualAutoencoder": lambda recon, rng: mg.models.ResidualAutoencoder([N_IN, 4, 4, N_LATENT], rng=rng,
+                                                                            **_recon(recon)),
+    "SkipAutoencoder": lambda recon, rng: mg.models.SkipAutoencoder([N_IN, 4, N_LATENT], rng=rng, **_recon(recon)),
     "SparseAutoencoder": lambda recon, rng: mg.models.SparseAutoencoder(N_IN, N_LATENT, rng=rng, **_recon(recon)),
     "StackedAutoencoder": lambda recon, rng: mg.models.StackedAutoencoder([N_IN, 4, N_LATENT], n_classes=N_CLASSES,
                                                                           rng=rng, **_recon(recon)),
@@ -57,7 +60,7 @@ def training_losses(model, x, y):
 
 def test_every_model_of_the_family_is_covered():
     assert FAMILY == sorted(SMALL), "add the new model to SMALL"
-    assert len(FAMILY) == 10
+    assert len(FAMILY) == 12
 
 
 @pytest.mark.parametrize("name", FAMILY)

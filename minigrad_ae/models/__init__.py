@@ -15,6 +15,7 @@ from .blocks import mlp
 from .contractive import ContractiveAutoencoder
 from .denoising import DenoisingAutoencoder
 from .linear import LinearAutoencoder, PCAResult, pca, subspace_alignment
+from .skip import ResidualAutoencoder, SkipAutoencoder
 from .sparse import SparseAutoencoder
 from .stacked import StackedAutoencoder
 from .vae import VAE, kl_grads, reparam_grads
@@ -25,3 +26,4 @@ __all__ = ["AdversarialAutoencoder", "AsymmetricAutoencoder", "Autoencoder", "Au
            "SparseAutoencoder", "StackedAutoencoder", "VAE", "VQVAE", "anomaly_scores", "auc", "gaussian_prior", "kl_grads",
            "mixture_of_gaussians_prior", "mlp", "pca", "reparam_grads", "roc_curve", "shrink_sizes",
            "subspace_alignment", "threshold_from_scores"]
+__all__ += ["ResidualAutoencoder", "SkipAutoencoder"]
