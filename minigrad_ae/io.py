@@ -61,6 +61,11 @@ def save(path, module_or_state, meta=None):
     then renamed over ``path`` in one step, so a crash mid-write leaves the old checkpoint (or none), never
     half a file. Returns ``path``.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        swapped = isinstance(module_or_state, (str, os.PathLike))
+        raise TypeError(f"save: path must be a file name such as 'model.safetensors', got {type(path).__name__}."
+                        + (" The path comes first here: mg.save(path, model) (PyTorch's torch.save(obj, path) takes "
+                           "it last)." if swapped else ""))
     path = os.fspath(path)
     state = module_or_state.state_dict() if hasattr(module_or_state, "state_dict") else module_or_state
     arrays = _check_arrays(state, path)

@@ -203,8 +203,9 @@ def test_data_loader_batches_in_order(n, batch_size, drop_last):
                                          batch_size=batch_size, drop_last=drop_last)
     assert len(ours) == len(theirs)
     for (xb, yb), (xt, yt) in zip(ours, theirs, strict=True):
-        np.testing.assert_array_equal(xb, xt.numpy())
-        np.testing.assert_array_equal(yb, yt.numpy())
+        np.testing.assert_array_equal(xb.numpy(), xt.numpy())
+        np.testing.assert_array_equal(yb.numpy(), yt.numpy())
+        assert (xb.dtype, yb.dtype) == (xt.numpy().dtype, yt.numpy().dtype)   # integer labels stay integers
 
 
 # ---------------------------------------------------------------- learning-rate schedules

@@ -7,7 +7,7 @@ tensor → engine → function → ops → methods (the engine walks any graph o
 """
 import numpy as np
 
-from ..validate import generator
+from ..validate import generator, is_integer
 
 
 class Tensor:
@@ -152,20 +152,30 @@ def tensor(data, requires_grad=False, dtype=None, name=None):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
-def zeros(shape, dtype=np.float32, requires_grad=False):
-    """A tensor of zeros."""
-    return Tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad)
+def zeros(*size, dtype=np.float32, requires_grad=False):
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``, as ``torch.zeros``."""
+    return Tensor(np.zeros(_size(size, "zeros"), dtype=dtype), requires_grad=requires_grad)
 
 
-def ones(shape, dtype=np.float32, requires_grad=False):
-    """A tensor of ones."""
-    return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad)
+def ones(*size, dtype=np.float32, requires_grad=False):
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``, as ``torch.ones``."""
+    return Tensor(np.ones(_size(size, "ones"), dtype=dtype), requires_grad=requires_grad)
 
 
-def randn(shape, rng=None, dtype=np.float32, requires_grad=False):
-    """Standard-normal samples N(0, 1) drawn from ``rng`` (a ``np.random.Generator``)."""
+def randn(*size, rng=None, dtype=np.float32, requires_grad=False):
+    """Standard-normal samples N(0, 1) drawn from ``rng`` (a ``np.random.Generator``): ``randn(2, 3, rng=rng)`` or
+    ``randn((2, 3), rng=rng)``. (``torch.randn`` draws from a global generator; here the draw names its own.)"""
     rng = generator(rng, "randn")
-    return Tensor(rng.standard_normal(shape).astype(dtype), requires_grad=requires_grad)
+    return Tensor(rng.standard_normal(_size(size, "randn")).astype(dtype), requires_grad=requires_grad)
+
+
+def _size(size, func):
+    """The shape from PyTorch's two spellings, ``f(2, 3)`` and ``f((2, 3))``: each entry an integer >= 0."""
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    if not all(is_integer(n) and n >= 0 for n in shape):
+        raise TypeError(f"{func}: the size must be integers >= 0, as {func}(2, 3) or {func}((2, 3)); got "
+                        f"{', '.join(map(repr, size))}. Give the other arguments by name, e.g. dtype=np.float64.")
+    return tuple(int(n) for n in shape)
 
 
 def manual_seed(seed):
@@ -178,18 +188,19 @@ def manual_seed(seed):
 
 def zeros_like(x, requires_grad=False):
     """Zeros shaped and typed like ``x`` (a Tensor or array)."""
-    return zeros(np.shape(as_array(x)), _float_dtype(x), requires_grad)
+    return zeros(np.shape(as_array(x)), dtype=_float_dtype(x), requires_grad=requires_grad)
 
 
 def ones_like(x, requires_grad=False):
     """Ones shaped and typed like ``x`` (a Tensor or array)."""
-    return ones(np.shape(as_array(x)), _float_dtype(x), requires_grad)
+    return ones(np.shape(as_array(x)), dtype=_float_dtype(x), requires_grad=requires_grad)
 
 
 def randn_like(x, rng=None, requires_grad=False):
     """N(0, 1) samples shaped and typed like ``x``, drawn from ``rng`` (PyTorch's ``torch.randn_like`` uses a
     global generator; here every random draw names its generator, so a seeded run is reproducible)."""
-    return randn(np.shape(as_array(x)), generator(rng, "randn_like"), _float_dtype(x), requires_grad)
+    return randn(np.shape(as_array(x)), rng=generator(rng, "randn_like"), dtype=_float_dtype(x),
+                 requires_grad=requires_grad)
 
 
 def _float_dtype(x):
