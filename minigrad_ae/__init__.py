@@ -11,10 +11,14 @@ from layers below it (tests/test_engine.py checks).
 """
 import importlib
 
+from numpy import float32, float64   # PyTorch's torch.float32 / torch.float64 are mg.float32 / mg.float64
+
 from .autodiff import (Context, Function, GradcheckError, GradcheckReport, ShapeError, Tensor, as_array, as_tensor,
                        broadcast_to, cat, chunk, concatenate, detect_anomaly, enable_grad, grad, gradcheck, hessian,
                        hvp, jacobian, manual_seed, no_grad, numerical_grad, ones, ones_like, randn, randn_like,
                        relative_error, split, stack, tensor, unbroadcast, where, zeros, zeros_like)
+# PyTorch's function spellings (torch.exp(x) …); abs, pow and sum hide Python's builtins in this file only
+from .autodiff import abs, exp, log, mean, pow, relu, sigmoid, sqrt, sum, tanh
 from . import data, models, nn, optim, pretraining
 from .io import Checkpoint, CheckpointError, load, save
 from .train import History, evaluate, fit

@@ -62,6 +62,10 @@ def save(path, module_or_state, meta=None):
     then renamed over ``path`` in one step, so a crash mid-write leaves the old checkpoint (or none), never
     half a file. Returns ``path``.
     """
+    if not isinstance(path, (str, os.PathLike)) and isinstance(module_or_state, (str, os.PathLike)):
+        raise TypeError(f"save: path must be a file name such as 'model.safetensors', got {type(path).__name__}. "
+                        "The path comes first here: mg.save(path, model) (PyTorch's torch.save(obj, path) takes "
+                        "it last).")
     path = file_path(path, "save")
     if os.path.isdir(path):
         raise ValueError(f"save: {path!r} is a folder; give a file name in it, e.g. "

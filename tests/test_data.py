@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import minigrad_ae as mg
 from minigrad_ae.data import (
     DataLoader,
     TensorDataset,
@@ -344,25 +345,39 @@ def test_data_loader_batches_are_those_of_batches_epoch_after_epoch(n, batch_siz
         got = list(loader)
         assert len(got) == len(want) == len(loader)
         for (xb, yb), (wx, wy) in zip(got, want):
-            np.testing.assert_array_equal(xb, wx)
-            np.testing.assert_array_equal(yb, wy)
+            np.testing.assert_array_equal(xb.numpy(), wx)
+            np.testing.assert_array_equal(yb.numpy(), wy)
 
 
 def test_data_loader_inputs_and_what_it_yields():
     X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
     single = list(DataLoader(X, batch_size=4))
-    assert [b.shape for b in single] == [(4, 2), (4, 2), (2, 2)] and isinstance(single[0], np.ndarray)
+    assert [b.shape for b in single] == [(4, 2), (4, 2), (2, 2)] and isinstance(single[0], mg.Tensor)
     pairs = list(DataLoader((X, y), batch_size=4, drop_last=True))
     assert len(pairs) == 2 and all(isinstance(b, tuple) and len(b) == 2 for b in pairs)
     (only,) = next(iter(DataLoader(TensorDataset(X), batch_size=3)))   # a 1-tuple, as PyTorch's [x]
-    np.testing.assert_array_equal(only, X[:3])
+    np.testing.assert_array_equal(only.numpy(), X[:3])
     assert len(DataLoader(X)) == 10   # PyTorch's default batch_size=1
-    first, second = (np.concatenate(list(DataLoader(X, 3, shuffle=True, rng=rng))) for rng in
+    first, second = (np.concatenate([b.numpy() for b in DataLoader(X, 3, shuffle=True, rng=rng)]) for rng in
                      [np.random.default_rng(1)] * 2)
     assert not np.array_equal(first, second)   # one generator: the second epoch draws a new order
     batch = next(iter(DataLoader(X, 4)))
-    batch[:] = -1
+    batch.data[:] = -1
     assert X.min() == 0   # batches are copies
+
+
+def test_data_loader_batches_are_tensors_that_port_pytorch_loop_bodies():
+    """Tensors as PyTorch's loader gives: x.view(x.size(0), -1) works; labels stay integers, images keep their
+    float dtype, and no batch records a graph."""
+    images, labels = np.random.default_rng(0).random((10, 1, 2, 2)), np.arange(10) % 3
+    correct = total = 0
+    for x, y in DataLoader(TensorDataset(images.astype(np.float32), labels), batch_size=4):
+        flat = x.view(x.size(0), -1)
+        assert flat.shape == (len(y), 4) and flat.dtype == np.float32 and not x.requires_grad
+        assert y.dtype == np.int64
+        correct += (mg.tensor(np.zeros(len(y)), dtype=np.int64) == y).sum().item()
+        total += y.size(0)
+    assert (correct, total) == (4, 10)   # the labels equal to 0: 0, 3, 6, 9
 
 
 def test_tensor_dataset_indexing_and_repr():

@@ -549,7 +549,7 @@ def test_first_second_and_third_derivatives_of_random_programs_match_torch(progr
 
     leaves = [mg.tensor(v, requires_grad=True) for v in values]
     ours = derivatives_to_third_order(mg.grad, leaves, run_program(program, leaves), directions,
-                                      lambda x: mg.zeros(x.shape, np.float64))
+                                      lambda x: mg.zeros(x.shape, dtype=np.float64))
     leaves = [T.torch.tensor(v, requires_grad=True) for v in values]
     theirs = derivatives_to_third_order(T.torch.autograd.grad, leaves, run_program(program, leaves, T),
                                         [[T.torch.as_tensor(u) for u in us] for us in directions], T.torch.zeros_like)

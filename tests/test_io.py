@@ -253,6 +253,17 @@ def test_safetensors_refuses_what_it_cannot_hold(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+def test_the_path_comes_first_and_a_pytorch_order_says_so(tmp_path):
+    model = nn.Linear(2, 3)
+    with pytest.raises(TypeError, match=r"save: path must be a file name such as 'model.safetensors', got dict. The "
+                                        r"path comes first here: mg.save\(path, model\) \(PyTorch's "
+                                        r"torch.save\(obj, path\) takes it last\)."):
+        save(model.state_dict(), tmp_path / "m.safetensors")
+    with pytest.raises(TypeError, match=r"got int.$"):
+        save(3, model)
+    assert os.listdir(tmp_path) == []
+
+
 def test_safetensors_written_elsewhere_keeps_its_metadata_as_strings(tmp_path):
     path = tmp_path / "foreign.safetensors"
     path.write_bytes(safetensors_bytes({"w": {"dtype": "F64", "shape": [2], "data_offsets": [0, 16]}},

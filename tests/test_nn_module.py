@@ -221,6 +221,31 @@ def test_there_is_one_device_the_cpu():
         model.to(np.float64)
 
 
+def test_double_and_float_cast_parameters_grads_and_buffers_in_place():
+    model = AE(rng=np.random.default_rng(0))
+    params = model.parameters()
+    opt = mg.optim.SGD(params, lr=0.1)
+    x = np.random.default_rng(1).random((8, 6))
+    stale = model(x.astype(np.float32)).sum()
+    stale.backward(retain_graph=True)
+    before = {name: value.copy() for name, value in model.state_dict().items()}
+    assert model.double() is model
+    assert all(a is b for a, b in zip(model.parameters(), params, strict=True))   # the same objects
+    dtypes = {name: value.dtype for name, value in model.state_dict().items()}
+    assert dtypes.pop("encoder.1.num_batches_tracked") == np.int64 and set(dtypes.values()) == {np.dtype(np.float64)}
+    assert all(p.grad.dtype == np.float64 for p in params)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])   # float32 → float64 is exact
+    with pytest.raises(RuntimeError, match="modified in place"):
+        stale.backward()   # the graph saw the float32 arrays
+    model.zero_grad()
+    model(x).sum().backward()
+    opt.step()   # the optimizer built before the cast still updates the same parameters
+    assert all(p.data.dtype == np.float64 for p in params)
+    assert model.float() is model and {p.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    assert model.encoder[1].running_mean.dtype == np.float32
+
+
 def test_sequential_indexing_len_iteration_and_append():
     layers = [nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)]
     seq = nn.Sequential(*layers)

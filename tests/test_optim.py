@@ -697,3 +697,9 @@ def test_public_names():
                                   "sgd_update"}
     assert all(isinstance(o, optim.Optimizer) for o in (SGD([param([1.0])], lr=0.1), Adam([param([1.0])]),
                                                          RMSprop([param([1.0])])))
+
+
+def test_schedules_live_under_pytorchs_module_name_too():
+    from minigrad_ae.optim.lr_scheduler import CyclicLR as ported
+    assert ported is CyclicLR and optim.lr_scheduler.StepLR is StepLR
+    assert optim.lr_scheduler.ReduceLROnPlateau is ReduceLROnPlateau and optim.lr_scheduler.ExponentialLR is ExponentialLR

@@ -203,8 +203,9 @@ def test_data_loader_batches_in_order(n, batch_size, drop_last):
                                          batch_size=batch_size, drop_last=drop_last)
     assert len(ours) == len(theirs)
     for (xb, yb), (xt, yt) in zip(ours, theirs, strict=True):
-        np.testing.assert_array_equal(xb, xt.numpy())
-        np.testing.assert_array_equal(yb, yt.numpy())
+        np.testing.assert_array_equal(xb.numpy(), xt.numpy())
+        np.testing.assert_array_equal(yb.numpy(), yt.numpy())
+        assert (xb.dtype, yb.dtype) == (xt.numpy().dtype, yt.numpy().dtype)   # integer labels stay integers
 
 
 # ---------------------------------------------------------------- learning-rate schedules
@@ -260,3 +261,35 @@ def test_reduce_lr_on_plateau(kwargs):
         assert ours_opt.lr == theirs_opt.param_groups[0]["lr"]
         assert (ours.best, ours.num_bad_epochs, ours.cooldown_counter) == \
             (theirs.best, theirs.num_bad_epochs, theirs.cooldown_counter)
+
+
+# ---------------------------------------------------------------- PyTorch's spellings in ported code
+
+
+def test_function_forms_chunk_split_cat_argmax_as_pytorchs():
+    """mg.exp / mg.sum / mg.chunk / mg.split / mg.cat with dim=, in value and gradient; argmax and == in value."""
+    x = np.random.default_rng(8).standard_normal((4, 6))
+
+    def program(lib, t):
+        mu, logvar = lib.chunk(t, 2, dim=1)
+        first, rest = lib.split(t, [1, 3], dim=0)
+        kld = -0.5 * lib.sum(1 + logvar - mu.pow(2) - lib.exp(logvar), dim=1)
+        return lib.cat([kld, lib.mean(lib.sigmoid(rest), dim=0), lib.tanh(first).sum(dim=0)], dim=0)
+
+    assert_same_value_and_grads(lambda t: program(mg, t), lambda t: program(torch, t), [x])
+    labels = np.array([1, 0, 5, 2])
+    ours = mg.tensor(x).argmax(dim=1) == mg.tensor(labels, dtype=np.int64)
+    theirs = torch.tensor(x).argmax(dim=1) == torch.tensor(labels)
+    np.testing.assert_array_equal(ours, theirs.numpy())
+    assert mg.ones(2, 3).shape == tuple(torch.ones(2, 3).shape) == mg.zeros((2, 3)).shape
+
+
+def test_double_gives_pytorchs_float64_model():
+    rng = np.random.default_rng(9)
+    ours, theirs = build_pair(MLP, np.float32, rng)
+    theirs.load_state_dict({k: as_torch(v) for k, v in ours.state_dict().items()})
+    ours.double(), theirs.double()
+    x = rng.random((16, 12))
+    ours.eval(), theirs.eval()
+    np.testing.assert_allclose(ours(x).data, theirs(as_torch(x)).detach().numpy(), rtol=0, atol=1e-14)
+    assert [v.dtype for v in ours.state_dict().values()] == [v.numpy().dtype for v in theirs.state_dict().values()]

@@ -70,7 +70,7 @@ def hvp(f, inputs, v, create_graph=False):
         products = [None] * len(tensors)
     else:
         products = grad(reduce(add, terms), tensors, create_graph=create_graph, allow_unused=True)
-    products = [zeros(t.shape, t.dtype) if p is None else p for p, t in zip(products, tensors)]
+    products = [zeros(t.shape, dtype=t.dtype) if p is None else p for p, t in zip(products, tensors)]
     return products[0] if single else tuple(products)
 
 
@@ -88,7 +88,7 @@ def hessian(f, x, create_graph=False):
     out = _scalar(_call(f, [t], "hessian"), "hessian")
     (g,) = grad(out, t, create_graph=True, allow_unused=True)
     if g is None or not g.requires_grad:   # f is linear in x
-        return zeros(t.shape + t.shape, t.dtype)
+        return zeros(t.shape + t.shape, dtype=t.dtype)
     (h,) = _jacobian_rows(g, [t], create_graph, batched=False)
     return h
 
@@ -107,9 +107,9 @@ def _jacobian_rows(out, tensors, create_graph, batched):
         grads = grad(out, tensors, seed, create_graph=create_graph, retain_graph=create_graph or i < per_row - 1,
                      allow_unused=True)
         for found, g, t in zip(rows, grads, tensors):
-            found.append(zeros(t.shape, t.dtype) if g is None else g)
+            found.append(zeros(t.shape, dtype=t.dtype) if g is None else g)
     if not per_row:   # an empty output: an empty Jacobian
-        return [zeros(out.shape + (t.shape[1:] if batched else t.shape), t.dtype) for t in tensors]
+        return [zeros(out.shape + (t.shape[1:] if batched else t.shape), dtype=t.dtype) for t in tensors]
     if batched:
         return [stack(found, axis=1).reshape(out.shape + t.shape[1:]) for found, t in zip(rows, tensors)]
     return [stack(found, axis=0).reshape(out.shape + t.shape) for found, t in zip(rows, tensors)]

@@ -8,7 +8,7 @@ tensor → engine → function → ops → methods (the engine walks any graph o
 import numpy as np
 
 from ..validate import dtype as check_dtype
-from ..validate import generator, numeric_array, shape as check_shape
+from ..validate import generator, is_integer, numeric_array, shape as check_shape
 
 
 class Tensor:
@@ -184,22 +184,29 @@ def tensor(data, requires_grad=False, dtype=None, name=None):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
-def zeros(shape, dtype=np.float32, requires_grad=False):
-    """A tensor of zeros."""
-    return Tensor(np.zeros(check_shape(shape, "shape", "zeros"), check_dtype(dtype, "dtype", "zeros")),
-                  requires_grad=requires_grad)
+def zeros(*size, dtype=np.float32, requires_grad=False):
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``, as ``torch.zeros``."""
+    return Tensor(np.zeros(_size(size, "zeros"), check_dtype(dtype, "dtype", "zeros")), requires_grad=requires_grad)
 
 
-def ones(shape, dtype=np.float32, requires_grad=False):
-    """A tensor of ones."""
-    return Tensor(np.ones(check_shape(shape, "shape", "ones"), check_dtype(dtype, "dtype", "ones")),
-                  requires_grad=requires_grad)
+def ones(*size, dtype=np.float32, requires_grad=False):
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``, as ``torch.ones``."""
+    return Tensor(np.ones(_size(size, "ones"), check_dtype(dtype, "dtype", "ones")), requires_grad=requires_grad)
 
 
-def randn(shape, rng=None, dtype=np.float32, requires_grad=False):
-    """Standard-normal samples N(0, 1) drawn from ``rng`` (a ``np.random.Generator``)."""
-    shape, dtype = check_shape(shape, "shape", "randn"), check_dtype(dtype, "dtype", "randn", floating=True)
+def randn(*size, rng=None, dtype=np.float32, requires_grad=False):
+    """Standard-normal samples N(0, 1) drawn from ``rng`` (a ``np.random.Generator``): ``randn(2, 3, rng=rng)`` or
+    ``randn((2, 3), rng=rng)``. (``torch.randn`` draws from a global generator; here the draw names its own.)"""
+    shape, dtype = _size(size, "randn"), check_dtype(dtype, "dtype", "randn", floating=True)
     return Tensor(generator(rng, "randn").standard_normal(shape).astype(dtype), requires_grad=requires_grad)
+
+
+def _size(size, func):
+    """The shape from PyTorch's two spellings, ``f(2, 3)`` and ``f((2, 3))``."""
+    if len(size) > 1 and not all(is_integer(n) for n in size):
+        raise TypeError(f"{func}: the size must be integers >= 0, as {func}(2, 3) or {func}((2, 3)); got "
+                        f"{', '.join(map(repr, size))}. Give the other arguments by name, e.g. dtype=np.float64.")
+    return check_shape(size[0] if len(size) == 1 else size, "size", func)
 
 
 def manual_seed(seed):
@@ -213,20 +220,20 @@ def manual_seed(seed):
 def zeros_like(x, requires_grad=False):
     """Zeros shaped and typed like ``x`` (a Tensor or array)."""
     x = as_array(x, "x", "zeros_like")
-    return zeros(x.shape, _float_dtype(x), requires_grad)
+    return zeros(x.shape, dtype=_float_dtype(x), requires_grad=requires_grad)
 
 
 def ones_like(x, requires_grad=False):
     """Ones shaped and typed like ``x`` (a Tensor or array)."""
     x = as_array(x, "x", "ones_like")
-    return ones(x.shape, _float_dtype(x), requires_grad)
+    return ones(x.shape, dtype=_float_dtype(x), requires_grad=requires_grad)
 
 
 def randn_like(x, rng=None, requires_grad=False):
     """N(0, 1) samples shaped and typed like ``x``, drawn from ``rng`` (PyTorch's ``torch.randn_like`` uses a
     global generator; here every random draw names its generator, so a seeded run is reproducible)."""
     x = as_array(x, "x", "randn_like")
-    return randn(x.shape, generator(rng, "randn_like"), _float_dtype(x), requires_grad)
+    return randn(x.shape, rng=generator(rng, "randn_like"), dtype=_float_dtype(x), requires_grad=requires_grad)
 
 
 def _float_dtype(x):

@@ -5,14 +5,17 @@
         for xb, yb in loader:          # a fresh order every epoch
             ...
 
-The batches are those of ``batches`` (same index logic, same copies); the loader only remembers the
-settings so it can be iterated epoch after epoch, and knows its ``len``. Shuffling draws from ``rng``: there
-is no global seed (``torch.manual_seed``), so pass ``rng=np.random.default_rng(seed)`` for a repeatable order.
+The batches are those of ``batches`` (same index logic, same copies), handed out as Tensors like PyTorch's, so
+loop bodies such as ``x.view(x.size(0), -1)`` port unchanged; integer labels stay integers. The loader only
+remembers the settings so it can be iterated epoch after epoch, and knows its ``len``. Shuffling draws from
+``rng``: there is no global seed (``torch.manual_seed``), so pass ``rng=np.random.default_rng(seed)`` for a
+repeatable order. (The rest of ``data`` works on NumPy arrays; this file is its one user of ``Tensor``.)
 """
 import math
 
 import numpy as np
 
+from ..autodiff import tensor
 from ..validate import generator
 from .batching import batch_indices, check_batch_size, check_samples
 
@@ -34,10 +37,11 @@ class TensorDataset:
 
 
 class DataLoader:
-    """Minibatches of a data set, one epoch per ``for`` loop: NumPy arrays of ``batch_size`` samples.
+    """Minibatches of a data set, one epoch per ``for`` loop: Tensors of ``batch_size`` samples (no gradient; in the
+    arrays' dtype, so integer labels stay integers).
 
     ``dataset_or_arrays``: a ``TensorDataset`` or a tuple of arrays (each batch is then a tuple, like
-    PyTorch's list), or a single array (each batch is an array). With ``shuffle`` every epoch draws a new
+    PyTorch's list), or a single array (each batch is a Tensor). With ``shuffle`` every epoch draws a new
     order from ``rng`` (PyTorch's ``generator=``); the last batch is smaller unless ``drop_last``. ``len(loader)`` = batches per epoch.
     """
 
@@ -60,7 +64,8 @@ class DataLoader:
         arrays = self.dataset.arrays
         for idx in batch_indices(len(self.dataset), self.batch_size, self.rng if self.shuffle else None,
                                  self.drop_last):
-            yield arrays[0][idx] if self._single else tuple(a[idx] for a in arrays)
+            batch = tuple(tensor(a[idx], dtype=a.dtype) for a in arrays)
+            yield batch[0] if self._single else batch
 
     def __len__(self):
         n = len(self.dataset)

@@ -186,6 +186,31 @@ class Module:
         """Refused with the fix: there is no GPU here."""
         _check_cpu("cuda", f"{type(self).__name__}.cuda")
 
+    # ----- precision -----
+    def double(self):
+        """Every floating-point parameter, gradient and buffer cast to float64, in place; returns self (as PyTorch's
+        ``model.double()``: e.g. to check gradients against finite differences, which need float64). The
+        parameters stay the same objects, so an optimizer built before still updates them; integer buffers
+        (BatchNorm1d's ``num_batches_tracked``) keep their type."""
+        return self._cast(np.float64)
+
+    def float(self):
+        """Every floating-point parameter, gradient and buffer cast to float32, in place; returns self."""
+        return self._cast(np.float32)
+
+    def _cast(self, dtype):
+        for module in self.modules():
+            for p in module._parameters.values():
+                if p is not None and p.data.dtype != dtype:
+                    p.data = p.data.astype(dtype)
+                    if isinstance(p.grad, np.ndarray):
+                        p.grad = p.grad.astype(dtype)
+                    p.bump_version()   # a graph recorded with the old array must not backpropagate into the new
+            for name, buffer in module._buffers.items():
+                if buffer.dtype.kind == "f":
+                    setattr(module, name, buffer.astype(dtype))
+        return self
+
     # ----- saving and loading -----
     def state_dict(self):
         """{dotted name: copy of the array} for every parameter and buffer, in registration order."""
@@ -275,7 +300,8 @@ def _check_cpu(device, caller):
         raise RuntimeError(f"{caller}: minigrad_ae computes with NumPy on the CPU only; there is no {device!r} "
                            "device. Delete the call, or set device = 'cpu' where the PyTorch code picks one.")
     raise TypeError(f"{caller}: expected a device ('cpu'), got {type(device).__name__} {device!r}. A layer's dtype "
-                    "is chosen when it is built, e.g. nn.Linear(4, 2, dtype=np.float64).")
+                    "is chosen when it is built, e.g. nn.Linear(4, 2, dtype=np.float64), and changed with "
+                    "model.double() or model.float().")
 
 
 def _join(prefix, name):

@@ -11,6 +11,7 @@ from .base import Optimizer
 from .early_stopping import EarlyStopping
 from .optimizers import SGD, Adam, RMSprop, adam_update, rmsprop_update, sgd_update
 from .schedules import CyclicLR, ExponentialLR, LRScheduler, ReduceLROnPlateau, StepLR
+from . import lr_scheduler   # PyTorch's path to the same schedules: optim.lr_scheduler.CyclicLR
 
 __all__ = ["Adam", "CyclicLR", "EarlyStopping", "ExponentialLR", "LRScheduler", "Optimizer", "RMSprop",
            "ReduceLROnPlateau", "SGD", "StepLR", "adam_update", "rmsprop_update", "sgd_update"]
