@@ -68,6 +68,10 @@ class Tensor:
         """The underlying array (shared, not copied)."""
         return self.data
 
+    def tolist(self):
+        """The values as (nested) Python lists of numbers, as ``torch.Tensor.tolist``."""
+        return self.data.tolist()
+
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
