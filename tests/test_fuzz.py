@@ -482,6 +482,28 @@ ROWS += [
 ]
 
 
+# ----------------------------------------------------------------- reconstruction losses with mask= (missing values)
+def masked_loss_rows(name, function, loss_class, first="input", kind="unit", target_kind="unit"):
+    """The functional loss and its module, each given a mask of the observed entries (True/1 = observed)."""
+    def good():
+        return {"target": data(seed=1), "mask": data(seed=2) > 0.3}
+    return [Row(f"F.{name}(mask=)", function, lambda: {first: data(), **good(), "reduction": "mean"},
+                {first: kind, "target": target_kind, "mask": "data", "reduction": "choice"}, shape=scalar),
+            Row(f"{loss_class.__name__}()(input, target, mask=)",
+                lambda input, target, mask: loss_class()(input, target, mask=mask), lambda: {"input": data(), **good()},
+                {"input": kind, "target": target_kind, "mask": "data"}, says=(loss_class.__name__, name),
+                shape=scalar)]
+
+
+ROWS += [
+    *masked_loss_rows("mse_loss", F.mse_loss, nn.MSELoss, kind="data", target_kind="data"),
+    *masked_loss_rows("l1_loss", F.l1_loss, nn.L1Loss, kind="data", target_kind="data"),
+    *masked_loss_rows("binary_cross_entropy", F.binary_cross_entropy, nn.BCELoss),
+    *masked_loss_rows("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits, nn.BCEWithLogitsLoss,
+                      first="logits", kind="data"),
+]
+
+
 # ----------------------------------------------------------------- mg.nn: layers, built and then called
 def layer_rows(name, layer_class, arguments, slots, x=data, says=(), out_shape=None):
     """The constructor's row, and the row of a call of the built layer on x (where data enters)."""

@@ -24,22 +24,30 @@ class _Loss(Module):
         return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
 
 
-class MSELoss(_Loss):
+class _MaskableLoss(_Loss):
+    """A reconstruction loss that can count only the observed entries: ``criterion(output, target, mask=m)``
+    (m: 1 or True where observed; see ``losses.masked``)."""
+
+    def forward(self, input, target, mask=None):
+        return self.function(input, target, reduction=self.reduction, mask=mask)
+
+
+class MSELoss(_MaskableLoss):
     """(x − y)² per element, then reduced: ``F.mse_loss``."""
     function = staticmethod(F.mse_loss)
 
 
-class L1Loss(_Loss):
+class L1Loss(_MaskableLoss):
     """|x − y| per element, then reduced: ``F.l1_loss``."""
     function = staticmethod(F.l1_loss)
 
 
-class BCELoss(_Loss):
+class BCELoss(_MaskableLoss):
     """−[y log p + (1 − y) log(1 − p)] per element, p probabilities in [0, 1]: ``F.binary_cross_entropy``."""
     function = staticmethod(F.binary_cross_entropy)
 
 
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(_MaskableLoss):
     """BCE of σ(z) from the logits z, stable for any z: ``F.binary_cross_entropy_with_logits``."""
     function = staticmethod(F.binary_cross_entropy_with_logits)
 

@@ -18,20 +18,27 @@ from .fused import BCE, MSE, REDUCTIONS, BCEWithLogits, GaussianKL, KLSparsity, 
 # ---------------------------------------------------------------- reconstruction losses
 
 
-def mse_loss(input, target, reduction="mean"):
-    """Mean squared error: mean((x − y)²) over all elements; x, y of the same shape."""
-    return MSE.apply(*_pair("mse_loss", input, target, reduction), reduction=reduction)
+def mse_loss(input, target, reduction="mean", mask=None):
+    """Mean squared error: mean((x − y)²) over all elements; x, y of the same shape. ``mask``: see ``masked``."""
+    input, target = _pair("mse_loss", input, target, reduction)
+    if mask is not None:
+        return masked("mse_loss", MSE.apply(input, target, reduction="none"), mask, reduction, input, target)
+    return MSE.apply(input, target, reduction=reduction)
 
 
-def l1_loss(input, target, reduction="mean"):
+def l1_loss(input, target, reduction="mean", mask=None):
     """Mean absolute error: mean(|x − y|) over all elements, x and y of the same shape; built from autodiff ops
-    (|·| and a reduction), so ∂/∂x = sign(x − y)/n for 'mean' (0 where x = y) needs no code of its own."""
+    (|·| and a reduction), so ∂/∂x = sign(x − y)/n for 'mean' (0 where x = y) needs no code of its own.
+    ``mask``: see ``masked``."""
     input, target = _pair("l1_loss", input, target, reduction)
+    if mask is not None:
+        return masked("l1_loss", (input - target).abs(), mask, reduction, input, target)
     return reduce((input - target).abs(), reduction)
 
 
-def binary_cross_entropy(input, target, reduction="mean"):
-    """−[y log p + (1 − y) log(1 − p)] per element; ``input`` p are probabilities in [0, 1]."""
+def binary_cross_entropy(input, target, reduction="mean", mask=None):
+    """−[y log p + (1 − y) log(1 − p)] per element; ``input`` p are probabilities in [0, 1]. ``mask``: see
+    ``masked``."""
     target = _targets("binary_cross_entropy", target)
     input, target = _pair("binary_cross_entropy", input, target, reduction)
     p = input.data
@@ -39,13 +46,20 @@ def binary_cross_entropy(input, target, reduction="mean"):
         raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got values from "
                          f"{np.nanmin(p):.4g} to {np.nanmax(p):.4g}. Pass the logits through sigmoid first, or "
                          "(more stable) pass the logits to binary_cross_entropy_with_logits.")
+    if mask is not None:
+        return masked("binary_cross_entropy", BCE.apply(input, target, reduction="none"), mask, reduction, input,
+                      target)
     return BCE.apply(input, target, reduction=reduction)
 
 
-def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
-    """BCE of σ(z) computed from the logits z directly (stable for any z); z, y of the same shape."""
+def binary_cross_entropy_with_logits(logits, target, reduction="mean", mask=None):
+    """BCE of σ(z) computed from the logits z directly (stable for any z); z, y of the same shape. ``mask``: see
+    ``masked``."""
     target = _targets("binary_cross_entropy_with_logits", target)
     logits, target = _pair("binary_cross_entropy_with_logits", logits, target, reduction, ("logits", "target"))
+    if mask is not None:
+        return masked("binary_cross_entropy_with_logits", BCEWithLogits.apply(logits, target, reduction="none"),
+                      mask, reduction, logits, target)
     return BCEWithLogits.apply(logits, target, reduction=reduction)
 
 
@@ -127,6 +141,50 @@ def gaussian_kl(mu, logvar, reduction="sum"):
     return GaussianKL.apply(mu, logvar, reduction=reduction)
 
 
+# ---------------------------------------------------------------- masked losses: only the observed entries count
+
+
+def masked(name, elementwise, mask, reduction, *data):
+    """Reduce per-element losses ℓ over the entries ``mask`` keeps (1 or True: observed; 0 or False: missing):
+    L = Σ m⊙ℓ / Σ m ('mean'), Σ m⊙ℓ ('sum'), m⊙ℓ ('none'). The mask broadcasts to ℓ's shape (a (features,) mask
+    hides whole columns). A hidden entry gets no gradient: ∂L/∂x = m⊙∂ℓ/∂x / Σ m. The losses call it for their
+    ``mask=`` argument; ``data`` (their input and target) must not hold NaN where the mask hides it."""
+    observed = _observed(name, mask, elementwise.shape)
+    for tensor in data:   # NaN is how missing values usually arrive, and 0·NaN is NaN, in the loss and its gradient
+        hidden_nan = np.isnan(tensor.data) & ~observed
+        if hidden_nan.any():
+            raise ValueError(f"{name}: {hidden_nan.sum()} entries the mask hides hold NaN; hidden entries still "
+                             "enter the arithmetic (0·NaN = NaN), so fill them first, e.g. x = np.where(mask, x, 0) "
+                             "or the column means of the observed entries.")
+    count = int(np.broadcast_to(observed, elementwise.shape).sum())
+    if reduction == "mean" and count == 0:
+        raise ValueError(f"{name}: the mask hides every entry; the mean over no observed entries is undefined. "
+                         "Check the mask (1 or True where a value is observed), or use reduction='sum'.")
+    kept = elementwise * observed.astype(elementwise.dtype)
+    if reduction == "none":
+        return kept
+    return kept.sum() / count if reduction == "mean" else kept.sum()
+
+
+def _observed(name, mask, shape):
+    """The mask as a bool array that broadcasts to ``shape``: True/1 observed, False/0 missing, nothing else."""
+    mask = as_array(mask, "mask", name)
+    other = ~((mask == 0) | (mask == 1))   # NaN fails both tests
+    if other.any():
+        raise ValueError(f"{name}: mask must hold 1 (or True) where a value is observed and 0 (or False) where it "
+                         f"is missing, got {mask[other].flat[0]:.4g} (and {other.sum() - 1} more entries that are "
+                         "neither). Build it as mask = ~np.isnan(x), or mask = weights > 0.")
+    try:
+        fits = np.broadcast_shapes(mask.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"{name}: mask of shape {mask.shape} does not broadcast to the loss's shape {shape}; give "
+                         f"it that shape, or a shape that broadcasts to it (e.g. ({shape[-1] if shape else 1},) "
+                         "for one mask shared by every row).")
+    return mask.astype(bool, copy=False)
+
+
 # ---------------------------------------------------------------- shared helpers
 
 
@@ -141,10 +199,13 @@ def _targets(name, target):
     target = as_tensor(target, "target", name)
     y = target.data
     if y.size and not (y.min() >= 0 and y.max() <= 1):
-        got = ("NaN" if np.isnan(y).any() else  # NaN data, not unscaled data: say so, not a range
-               f"values from {y.min():.4g} to {y.max():.4g}")
-        raise ValueError(f"{name}: target holds {got}; BCE needs targets in [0, 1] (a probability per element). "
-                         "Scale the images: X / 255 for 8-bit pixels, X / X.max() for other ranges.")
+        if np.isnan(y).any():   # NaN data (missing values), not unscaled data: say so, not a range
+            raise ValueError(f"{name}: target holds NaN; BCE needs targets in [0, 1] (a probability per element). "
+                             "If NaN marks missing values, fill them (e.g. with the column means of the observed "
+                             "entries) and pass mask=~np.isnan(target), so that only the observed entries count.")
+        raise ValueError(f"{name}: target holds values from {y.min():.4g} to {y.max():.4g}; BCE needs targets in "
+                         "[0, 1] (a probability per element). Scale the images: X / 255 for 8-bit pixels, "
+                         "X / X.max() for other ranges.")
     return target
 
 
