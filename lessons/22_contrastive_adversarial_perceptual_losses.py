@@ -10,7 +10,8 @@
 # 1. a **contrastive loss on codes** (the asymmetric-autoencoder section): codes of similar inputs close, of
 #    dissimilar inputs at least a margin apart;
 # 2. an **adversarial reconstruction loss**: a discriminator D judges x̂ against real images, and the autoencoder
-#    is also trained to fool it — in two forms, of which one trains and one stalls;
+#    is also trained to fool it — in two forms, one of which passes the autoencoder almost nothing while D
+#    rejects its output;
 # 3. a **perceptual loss**: x and x̂ compared through Φ, the features of a frozen network trained earlier.
 #
 # Each is one function in `minigrad_ae.nn.functional` (and a loss module in `nn`), composed from autodiff ops, so
@@ -353,7 +354,7 @@ lesson.show(fig, "22_adversarial_saturation")
 # the saturating form's adversarial part is a few hundredths of the L1 part or less, and the autoencoder trains as
 # the λ = 0 run does: its held-out reconstructions after 20 steps are a few percent as far from that run's as the
 # non-saturating run's are (printed above), and its verdict curve lies on the λ = 0 one. The non-saturating form
-# is a full partner from the first step (share ≈ 1–2). That is the measured reason it trains better: the
+# is a full partner from the first step (share between 1 and 2.5). That is the measured reason it trains better: the
 # saturating form wastes the phase where the autoencoder has most to learn from D. Both forms have the same fixed
 # point (D fooled), which is why the replacement is legitimate.
 #
