@@ -565,6 +565,52 @@ ROWS += [
 ]
 
 
+
+# ----------------------------------------------------------------- losses beyond pixels (nn/beyond_pixels.py)
+def code_pair():
+    return dict(z1=data((8, 2)), z2=data((8, 2), seed=1), similar=labels(classes=2))
+
+
+def critic_verdict():
+    return dict(input=data(), target=data(seed=1), fake_logits=data((8, 1), -3, 3, seed=2))
+
+
+def frozen_features():
+    return nn.Linear(6, 3, rng=rng()).freeze()
+
+
+ROWS += [
+    Row("F.contrastive_loss", F.contrastive_loss, lambda: dict(code_pair(), margin=1.0),
+        {"z1": "data", "z2": "data", "similar": "labels", "margin": "positive", "reduction": "choice"}, shape=scalar,
+        covers=F.contrastive_loss),
+    Row("F.adversarial_reconstruction_loss", F.adversarial_reconstruction_loss,
+        lambda: dict(critic_verdict(), weight=0.1, form="saturating"),
+        {"input": "data", "target": "data", "fake_logits": "data", "weight": "nonneg", "form": "choice",
+         "reduction": "choice"}, shape=scalar, covers=F.adversarial_reconstruction_loss),
+    # Φ (here a Linear) refuses an input it cannot take itself, naming itself
+    Row("F.perceptual_loss", F.perceptual_loss, lambda: dict(input=data(), target=data(seed=1),
+        features=frozen_features(), weight=1.0), {"input": "data", "target": "data", "features": "module",
+                                                  "weight": "nonneg", "reduction": "choice"},
+        says=("perceptual_loss", "linear"), shape=scalar, covers=F.perceptual_loss),
+    Row("nn.ContrastiveLoss", nn.ContrastiveLoss, lambda: dict(margin=1.0), {"margin": "positive",
+        "reduction": "choice"}, covers=nn.ContrastiveLoss),
+    Row("ContrastiveLoss()(z1, z2, similar)", lambda loss, z1, z2, similar: loss(z1, z2, similar),
+        lambda: dict(code_pair(), loss=nn.ContrastiveLoss()), {"z1": "data", "z2": "data", "similar": "labels"},
+        says=("ContrastiveLoss", "contrastive_loss"), shape=scalar),
+    Row("nn.AdversarialReconstructionLoss", nn.AdversarialReconstructionLoss, lambda: dict(weight=0.1),
+        {"weight": "nonneg", "form": "choice", "reduction": "choice"}, covers=nn.AdversarialReconstructionLoss),
+    Row("AdversarialReconstructionLoss()(input, target, fake_logits)",
+        lambda loss, input, target, fake_logits: loss(input, target, fake_logits),
+        lambda: dict(critic_verdict(), loss=nn.AdversarialReconstructionLoss()),
+        {"input": "data", "target": "data", "fake_logits": "data"},
+        says=("AdversarialReconstructionLoss", "adversarial_reconstruction_loss"), shape=scalar),
+    Row("nn.PerceptualLoss", nn.PerceptualLoss, lambda: dict(features=frozen_features()),
+        {"features": "module", "weight": "nonneg", "reduction": "choice"}, covers=nn.PerceptualLoss),
+    Row("PerceptualLoss()(input, target)", lambda loss, input, target: loss(input, target),
+        lambda: dict(loss=nn.PerceptualLoss(frozen_features()), input=data(), target=data(seed=1)),
+        {"input": "data", "target": "data"}, says=("PerceptualLoss", "perceptual_loss", "linear"), shape=scalar),
+]
+
 # ----------------------------------------------------------------- mg.nn.init: each fills a tensor in place
 def init_row(name, function, **slots):
     good = {"a": 0.0, "b": 1.0, "mean": 0.0, "std": 1.0, "val": 0.1, "gain": 1.0, "mode": "fan_in",

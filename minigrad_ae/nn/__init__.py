@@ -5,6 +5,7 @@ from .activations import ACTIVATIONS, activation
 from .conv import Conv2d, ConvTranspose2d
 from .layers import BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh, Unflatten
 from .loss_modules import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss
+from .loss_modules import AdversarialReconstructionLoss, ContrastiveLoss, PerceptualLoss
 from .module import Module, Parameter, Sequential
 from .residual import Residual
 
@@ -13,3 +14,4 @@ __all__ = ["BatchNorm1d", "Conv2d", "ConvTranspose2d", "Dropout", "Identity", "L
 __all__ += ["ACTIVATIONS", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "L1Loss", "MSELoss", "Softmax",
             "Unflatten", "activation"]
 __all__ += ["Residual"]
+__all__ += ["AdversarialReconstructionLoss", "ContrastiveLoss", "PerceptualLoss"]

@@ -1,12 +1,14 @@
 """Stateless building blocks: ``from minigrad_ae.nn import functional as F``.
 
-The layers in ``layers.py`` call these; the losses live in ``losses.py`` and the convolutions in ``conv.py``,
-and are re-exported here. Shapes: x is (batch, features) or a single sample (features,); images (N, C, H, W).
+The layers in ``layers.py`` call these; the losses live in ``losses.py`` and ``beyond_pixels.py`` and the
+convolutions in ``conv.py``, and are re-exported here. Shapes: x is (batch, features) or a single sample
+(features,); images (N, C, H, W).
 """
 import numpy as np
 
 from ..autodiff import ShapeError, as_array, as_tensor, ops
 from ..validate import flatten_fix, fraction, generator, is_real, number
+from .beyond_pixels import adversarial_reconstruction_loss, contrastive_loss, perceptual_loss
 from .conv import conv2d, conv_transpose2d
 from .fused import Affine, BatchNorm
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, gaussian_kl,
@@ -17,6 +19,7 @@ from .quantize import vector_quantize
 __all__ = ["batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "contractive_penalty", "conv2d",
            "conv_transpose2d", "cross_entropy", "dropout", "gaussian_kl", "kl_sparsity", "l1_loss", "l1_penalty", "leaky_relu", "linear",
            "log_softmax", "mse_loss", "relu", "reparameterize", "sigmoid", "softmax", "tanh", "vector_quantize"]
+__all__ += ["adversarial_reconstruction_loss", "contrastive_loss", "perceptual_loss"]
 
 
 # ---------------------------------------------------------------- affine map
