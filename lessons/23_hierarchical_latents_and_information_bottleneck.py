@@ -81,7 +81,7 @@ lesson.checks.add("against N(0, I) it equals F.gaussian_kl: |difference|", stand
 
 # %%
 HIDDEN, BETA_LEVELS, LR, BATCH = 64, 0.3, 5e-3, 128
-EPOCHS_LEVELS = lesson.pick(full=15, quick=5)
+EPOCHS_LEVELS = lesson.pick(full=12, quick=8)
 probe_model = HierarchicalVAE(N_PIXELS, HIDDEN, 6, 2, beta=BETA_LEVELS, rng=lesson.rng)
 eps_probe = lesson.rng.standard_normal((64, probe_model.n_latent))
 with mg.no_grad():
@@ -219,8 +219,8 @@ print(f"(swaps over the {carries['A']['pairs']} and {carries['B']['pairs']} pair
 # In model A the levels split as the sketch says. The digit can be read from z₁ and hardly from z₂; a swapped
 # image takes the digit of its z₁ donor; a new z₁ makes a different digit, while a new z₂ drawn from p(z₂|z₁)
 # moves a few pixels and leaves the digit alone: z₂ holds the handwriting. Model B has the same hierarchy and the
-# roles **reversed**: the 6-unit z₂ holds the digit and the 2-unit z₁ is left with a rough layout. The order of the
-# levels does not decide what they carry — the conditional prior only makes z₂ pay for what z₁ does not already
+# roles **reversed**: the 6-unit z₂ holds the digit (a swap follows z₂), and the 2-unit z₁ holds only part of it.
+# The order of the levels does not decide what they carry — the conditional prior only makes z₂ pay for what z₁ does not already
 # say, and the optimiser puts the information wherever it is cheapest to send. Which level is "coarse" is a
 # measurement, not a name: here the widths decided it.
 
@@ -282,8 +282,9 @@ mg.viz.image_grid(np.concatenate(table), SHAPE, lesson.path("23_swap_table"), nr
 
 # %% [markdown]
 # ## 5. The information bottleneck, measured: the β sweep
-# Lesson 15's VAE (64 → 64 → z ∈ ℝ⁸ → 64 → 64, Bernoulli decoder, Adam, batch 64, the same initial weights
-# for every β), trained here for fewer epochs, at β from cheap to dear rate. For each model, on held-out images,
+# Lesson 15's VAE (64 → 64 → z ∈ ℝ⁸ → 64 → 64, Bernoulli decoder, Adam, the same initial weights for every β),
+# trained here as the two-level models above (batch 128, learning rate 5·10⁻³, fewer epochs than lesson 15), at β
+# from cheap to dear rate. For each model, on held-out images,
 # with the package's measures (`rate_distortion`, `mutual_information`, written for lesson 15):
 #
 # * R and D: the two terms of the loss, the bottleneck's two bounds;
@@ -293,8 +294,8 @@ mg.viz.image_grid(np.concatenate(table), SHAPE, lesson.path("23_swap_table"), nr
 
 # %%
 BETAS = lesson.pick(full=[0.1, 0.3, 1.0, 3.0, 10.0], quick=[0.1, 1.0, 10.0])
-EPOCHS_SWEEP = lesson.pick(full=10, quick=4)
-LATENT, SWEEP_LR, SWEEP_BATCH = 8, 3e-3, 64
+EPOCHS_SWEEP = lesson.pick(full=10, quick=6)
+LATENT = 8
 initial_weights = VAE(N_PIXELS, HIDDEN, LATENT, rng=lesson.rng).state_dict()
 
 
@@ -306,8 +307,8 @@ sweep = {}
 for beta in BETAS:
     model = VAE(N_PIXELS, HIDDEN, LATENT, beta=beta, rng=lesson.rng)
     model.load_state_dict(initial_weights)
-    mg.fit(model, X=X_train, epochs=EPOCHS_SWEEP, batch_size=SWEEP_BATCH, progress=False, rng=lesson.rng,
-           optimizer=mg.optim.Adam(model.parameters(), lr=SWEEP_LR))
+    mg.fit(model, X=X_train, epochs=EPOCHS_SWEEP, batch_size=BATCH, progress=False, rng=lesson.rng,
+           optimizer=mg.optim.Adam(model.parameters(), lr=LR))
     measured = rate_distortion(model, X_test, draws=10)
     with mg.no_grad():
         mu_train, logvar_train = (t.data.astype(np.float64) for t in model.encode(X_train))
@@ -355,7 +356,7 @@ ax_rate.plot(BETAS, information, "-s", color="tab:green", label="I(X; Z), Monte 
 ax_rate.plot(BETAS, label_bound, "-^", color="tab:red", label="I(Z; Y) ≥ H(Y) − CE (lower bound)")
 ax_rate.axhline(log_n, color="tab:green", ls=":", lw=1, label=f"log N = {log_n:.2f} (N held-out images)")
 ax_rate.axhline(label_entropy, color="tab:red", ls=":", lw=1, label=f"H(Y) = {label_entropy:.2f}")
-ax_rate.set(xscale="log", xlabel="β (log scale; β_IB = 1/β)", ylabel="nats per image",
+ax_rate.set(xscale="log", xlabel=r"β (log scale;  $\beta_{\mathrm{IB}} = 1/\beta$)", ylabel="nats per image",
             title="what the code keeps, per β")
 ax_dist.plot(BETAS, D, "-o", color="tab:purple")
 ax_dist.set(xscale="log", xlabel="β (log scale)", ylabel="distortion D = E[−log p(x|z)]  (nats per image)",
@@ -367,8 +368,11 @@ for ax in (ax_rate, ax_dist):
 ax_rate.legend(fontsize=7.5, loc="upper right")
 ax_plane.plot(information, label_bound, "-o", color="tab:red", label="I(X; Z) (Monte Carlo)")
 ax_plane.plot(R, label_bound, "--o", color="tab:blue", mfc="none", label="R (its upper bound)")
+collapsed = [b for b, r in zip(BETAS, R) if r < 0.1]   # these sit on one point at the origin: one label
 for beta, x_info, y_info in zip(BETAS, information, label_bound):
-    ax_plane.annotate(f"β={beta:g}", (x_info, y_info), textcoords="offset points", xytext=(5, -11), fontsize=8)
+    if beta not in collapsed[1:]:
+        text = f"β={beta:g}" if beta not in collapsed else "β=" + ", ".join(f"{b:g}" for b in collapsed) + " (collapsed)"
+        ax_plane.annotate(text, (x_info, y_info), textcoords="offset points", xytext=(6, -12), fontsize=8)
 ax_plane.axhline(label_entropy, color="k", ls=":", lw=1, label=f"H(Y) = {label_entropy:.2f}: all of the label")
 ax_plane.set(xlabel="compression: I(X; Z)  (nats; less is more compressed)",
              ylabel="relevance: I(Z; Y) lower bound  (nats)", title="the information plane (Tishby's Y = the digit)",
@@ -380,7 +384,7 @@ lesson.show(fig, "23_information_bottleneck")
 # %% [markdown]
 # Read the information plane from the right. At small β the code spends many nats (R), of which about log N are
 # information about which image it was (I(X; Z) saturates there: N held-out images cannot be told apart by more
-# than log N nats); the label bound is near its ceiling H(Y). Raising β squeezes I(X; Z), and the relevant
+# than log N nats); the label bound holds most of its ceiling H(Y). Raising β squeezes I(X; Z), and the relevant
 # information goes last: at β = 1 the code has lost most of what distinguishes one image from another but keeps
 # a larger share of the digit's identity — the first nats a compressed code keeps are about what the digit *is*.
 # At large β both fall to zero: the posterior collapse of lesson 15, the bottleneck closed.

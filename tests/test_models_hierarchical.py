@@ -127,7 +127,7 @@ def test_bad_arguments_are_refused_by_name():
         model.decode_levels(np.zeros((2, 3)), np.zeros((2, 3)))
     with pytest.raises(mg.ShapeError, match=r"HierarchicalVAE.fine_prior: z_coarse"):
         model.fine_prior(np.zeros((2, 3)))
-    with pytest.raises(mg.ShapeError, match=r"HierarchicalVAE.split"):
+    with pytest.raises(mg.ShapeError, match=r"HierarchicalVAE.level_terms: eps must have shape \(2, 5\)"):
         model.loss(np.zeros((2, 6), np.float32), eps=np.zeros((2, 4)))
 
 

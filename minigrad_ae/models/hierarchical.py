@@ -108,8 +108,11 @@ class HierarchicalVAE(VAE):
         model's rng unless given."""
         x = self.check_input(x, "HierarchicalVAE.level_terms")
         target = self.check_target(x if target is None else target, "HierarchicalVAE.level_terms")
-        if eps is None:
-            eps = self.rng.standard_normal((*x.shape[:-1], self.n_latent))
+        shape = (*x.shape[:-1], self.n_latent)
+        eps = self.rng.standard_normal(shape) if eps is None else float64_array(eps, "eps", "HierarchicalVAE.level_terms")
+        if eps.shape != shape:
+            raise ShapeError(f"HierarchicalVAE.level_terms: eps must have shape {shape} (one [ε₁ | ε₂] per sample of x), "
+                             f"got {eps.shape}.")
         eps1, eps2 = self.split(eps)
         h = self.encoder(x)
         mu1, logvar1 = self.coarse_mu(h), self.coarse_logvar(h)
