@@ -260,8 +260,8 @@ lesson.checks.add("I(x; z) ≤ R for every model (min of R − I, nats)", float(
 # The KL is a sum over latent units, and each unit can pay its share or switch off. As β grows, more units
 # find it cheaper to switch off: μⱼ(x) stops depending on x and q(zⱼ|x) becomes the prior.
 # The 0.01 threshold is a convention, and the right panel shows why it is not the whole story: in the
-# default run the β = 3 model still counts 4 "active" units whose means move just above the threshold,
-# yet its rate is 0.06 nats — they move, but too little compared with their posterior width to say anything.
+# default run the β = 3 model still counts 2 "active" units whose means move just above the threshold,
+# yet its rate is 0.04 nats — they move, but too little compared with their posterior width to say anything.
 
 # %%
 fig, (ax_count, ax_var) = plt.subplots(1, 2, figsize=(12, 4.4))
@@ -295,7 +295,7 @@ mg.viz.image_grid(rows, SHAPE, lesson.path("15_reconstructions"), nrow=10,
 
 # %% [markdown]
 # In the default run the small-β rows keep each digit's identity and most of its strokes; at β = 1 they
-# soften and the less typical digits blur into vaguer shapes; at β = 2 (0.9 nats) only the distinctive shapes
+# soften and the less typical digits blur into vaguer shapes; at β = 2 (0.8 nats) only the distinctive shapes
 # (the 0, the 1) survive; at β = 3 and 10 every reconstruction is the same blurred average digit, whatever the
 # input — the code carries nothing, exactly what the zero-rate line of the curve predicted.
 #
