@@ -154,14 +154,16 @@ def gaussian_classifier(Z, y, ridge=1e-2):
     return log_posterior
 
 
-label_entropy = float(-np.sum((p := np.bincount(y_test, minlength=N_CLASSES) / len(y_test)) * np.log(p)))
+label_frequencies = np.bincount(y_test, minlength=N_CLASSES) / len(y_test)
+label_entropy = float(-np.sum(label_frequencies * np.log(label_frequencies)))   # H(y), nats
 
 
 def label_information(Z_train, Z_test):
     """(held-out accuracy, lower bound H(y) − E[−log q(y|z)] on I(z; y) in nats) of a classifier fitted on codes."""
     log_q = gaussian_classifier(Z_train, y_train)(Z_test)
-    return float(np.mean(log_q.argmax(axis=1) == y_test)), label_entropy + float(np.mean(log_q[np.arange(len(y_test)),
-                                                                                            y_test]))
+    accuracy = float(np.mean(log_q.argmax(axis=1) == y_test))
+    cross_entropy = -float(np.mean(log_q[np.arange(len(y_test)), y_test]))
+    return accuracy, label_entropy - cross_entropy
 
 
 read_digit = gaussian_classifier(X_train, y_train)
@@ -181,20 +183,20 @@ def codes(model, X):
 
 
 carries = {}
-pairs_a = lesson.rng.permutation(len(X_test))   # image i swaps codes with image pairs_a[i]
+partner = lesson.rng.permutation(len(X_test))   # image i swaps codes with image partner[i]
 for name, model in levels.items():
     z1, z2 = codes(model, X_test)
     z1_train, z2_train = codes(model, X_train)
     reconstruction = model.decode_levels(z1, z2)
     reads = digit_of(reconstruction)
-    swapped = digit_of(model.decode_levels(z1, z2[pairs_a]))   # z₁ of i, z₂ of its partner
-    different = reads != reads[pairs_a]                          # pairs the reader tells apart
+    swapped = digit_of(model.decode_levels(z1, z2[partner]))   # z₁ of i, z₂ of its partner
+    different = reads != reads[partner]                          # pairs the reader tells apart
     resampled_fine = model.decode_levels(z1, model.sample_fine(z1, lesson.rng))
     resampled_coarse = model.decode_levels(lesson.rng.standard_normal(z1.shape), z2)
     carries[name] = dict(
         accuracy=(label_information(z1_train, z1)[0], label_information(z2_train, z2)[0]),
         follows=(float(np.mean(swapped[different] == reads[different])),
-                 float(np.mean(swapped[different] == reads[pairs_a][different]))),
+                 float(np.mean(swapped[different] == reads[partner][different]))),
         change=(float(np.mean(np.sum((resampled_coarse - reconstruction) ** 2, axis=1))),
                 float(np.mean(np.sum((resampled_fine - reconstruction) ** 2, axis=1)))),
         kept=(float(np.mean(digit_of(resampled_coarse) == reads)), float(np.mean(digit_of(resampled_fine) == reads))),
@@ -376,7 +378,7 @@ for beta, x_info, y_info in zip(BETAS, information, label_bound):
 ax_plane.axhline(label_entropy, color="k", ls=":", lw=1, label=f"H(Y) = {label_entropy:.2f}: all of the label")
 ax_plane.set(xlabel="compression: I(X; Z)  (nats; less is more compressed)",
              ylabel="relevance: I(Z; Y) lower bound  (nats)", title="the information plane (Tishby's Y = the digit)",
-             xlim=(-0.3, 1.05 * R.max()), ylim=(-0.1, 1.12 * label_entropy))
+             xlim=(-0.3, 1.05 * R.max()), ylim=(-0.3, 1.12 * label_entropy))
 ax_plane.legend(fontsize=8, loc="center right")
 ax_plane.grid(alpha=0.3)
 lesson.show(fig, "23_information_bottleneck")
