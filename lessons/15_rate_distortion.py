@@ -103,16 +103,6 @@ lesson.checks.add("VAE.loss = D + β·R from per_sample_terms (β = 3)", abs(los
 # %%
 N_EVAL_DRAWS, ACTIVE_THRESHOLD = 10, 0.01
 
-
-def measure(model, X):
-    """Held-out D (mean over N_EVAL_DRAWS draws of ε), R (exact), Varₓ μⱼ(x) per unit, and the (μ, logvar)."""
-    with mg.no_grad():
-        distortion = np.mean([model.per_sample_terms(X)[0].data.mean() for _ in range(N_EVAL_DRAWS)])
-        _, kl = model.per_sample_terms(X)  # the KL is closed-form: any draw of ε gives the same value
-        mu, logvar = (t.data.astype(np.float64) for t in model.encode(X))
-    return dict(D=float(distortion), R=float(kl.data.mean()), mu_variance=mu.var(axis=0), mu=mu, logvar=logvar)
-
-
 results = {}
 for beta in BETAS:
     tic = time.perf_counter()
@@ -121,7 +111,8 @@ for beta in BETAS:
     optimizer = mg.optim.Adam(model.parameters(), lr=LR)
     mg.fit(model, lambda m, xb: m.loss(xb), X_train, epochs=EPOCHS, batch_size=BATCH, optimizer=optimizer,
            progress=False, rng=lesson.rng)
-    result = measure(model, X_test)
+    result = mg.models.rate_distortion(model, X_test, draws=N_EVAL_DRAWS)
+    result["mu_variance"] = result["mu"].var(axis=0)
     result["active"] = int((result["mu_variance"] > ACTIVE_THRESHOLD).sum())
     with mg.no_grad():
         result["reconstructions"] = model(X_test[:10]).data
@@ -249,22 +240,8 @@ lesson.checks.add("β = 1 model has the best held-out ELBO (within 0.5 nats)",
 # The rest of the rate, KL(q(z) ‖ p(z)) = R − I, is spent on making the aggregate posterior differ from the prior.
 
 # %%
-def gaussian_log_density(z, mu, logvar):
-    """log N(z; μ, diag e^logvar), summed over the last axis (broadcasts)."""
-    return -0.5 * (np.log(2 * np.pi) + logvar + (z - mu) ** 2 / np.exp(logvar)).sum(axis=-1)
-
-
-def mutual_information(mu, logvar, draws, rng):
-    """Monte-Carlo I(x; z) for x uniform over the N rows of (μ, logvar): mean of log q(z|x) − log q(z)."""
-    n = len(mu)
-    z = mu + np.exp(0.5 * logvar) * rng.standard_normal((draws, *mu.shape))  # (draws, N, K)
-    log_q_own = gaussian_log_density(z, mu, logvar)  # (draws, N)
-    log_q_all = gaussian_log_density(z[:, :, None, :], mu[None, None], logvar[None, None])  # (draws, N, N)
-    log_q_aggregate = np.logaddexp.reduce(log_q_all, axis=2) - np.log(n)
-    return float((log_q_own - log_q_aggregate).mean())
-
-
-information = np.array([mutual_information(results[b]["mu"], results[b]["logvar"], 10, lesson.rng) for b in BETAS])
+information = np.array([mg.models.mutual_information(results[b]["mu"], results[b]["logvar"], 10, lesson.rng)
+                        for b in BETAS])
 log_n = np.log(len(X_test))
 print(f"{'β':>6} {'R':>7} {'I(x;z)':>8} {'R − I':>7}   (log N = {log_n:.2f})")
 for beta, r, info in zip(BETAS, R, information):
@@ -283,8 +260,8 @@ lesson.checks.add("I(x; z) ≤ R for every model (min of R − I, nats)", float(
 # The KL is a sum over latent units, and each unit can pay its share or switch off. As β grows, more units
 # find it cheaper to switch off: μⱼ(x) stops depending on x and q(zⱼ|x) becomes the prior.
 # The 0.01 threshold is a convention, and the right panel shows why it is not the whole story: in the
-# default run the β = 3 model still counts 4 "active" units whose means move just above the threshold,
-# yet its rate is 0.06 nats — they move, but too little compared with their posterior width to say anything.
+# default run the β = 3 model still counts 2 "active" units whose means move just above the threshold,
+# yet its rate is 0.04 nats — they move, but too little compared with their posterior width to say anything.
 
 # %%
 fig, (ax_count, ax_var) = plt.subplots(1, 2, figsize=(12, 4.4))
@@ -318,7 +295,7 @@ mg.viz.image_grid(rows, SHAPE, lesson.path("15_reconstructions"), nrow=10,
 
 # %% [markdown]
 # In the default run the small-β rows keep each digit's identity and most of its strokes; at β = 1 they
-# soften and the less typical digits blur into vaguer shapes; at β = 2 (0.9 nats) only the distinctive shapes
+# soften and the less typical digits blur into vaguer shapes; at β = 2 (0.8 nats) only the distinctive shapes
 # (the 0, the 1) survive; at β = 3 and 10 every reconstruction is the same blurred average digit, whatever the
 # input — the code carries nothing, exactly what the zero-rate line of the curve predicted.
 #

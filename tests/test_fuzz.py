@@ -722,6 +722,8 @@ MODELS = {   # name -> (class, good constructor arguments, the arguments to spoi
         sizes="sizes", activation="choice", negative_slope="real")),
     "VQVAE": (M.VQVAE, dict(n_in=6, hidden=4, n_latent=2, n_codes=5), dict(
         n_in="size", hidden="hidden", n_latent="size", n_codes="size", beta="nonneg")),
+    "HierarchicalVAE": (M.HierarchicalVAE, dict(n_in=6, hidden=4, n_coarse=1, n_fine=2), dict(
+        n_in="size", hidden="hidden", n_coarse="size", n_fine="size", beta="nonneg")),
 }
 
 
@@ -795,6 +797,27 @@ ROWS += [
         says=("roc_curve",), covers=M.roc_curve),
     Row("models.auc", M.auc, lambda: dict(fpr=np.array([0, 0.5, 1.0]), tpr=np.array([0, 0.8, 1.0])),
         {"fpr": "data", "tpr": "data"}, shape=scalar, covers=M.auc),
+    Row("models.gaussian_kl_between", M.gaussian_kl_between, lambda: dict(
+        mu=data((4, 2)), logvar=data((4, 2), seed=1), prior_mu=data((4, 2), seed=2), prior_logvar=data((4, 2), seed=3),
+        reduction="mean"), {"mu": "data", "logvar": "data", "prior_mu": "data", "prior_logvar": "data",
+                            "reduction": "choice"}, shape=scalar, covers=M.gaussian_kl_between),
+    Row("models.rate_distortion", M.rate_distortion, lambda: dict(model=build("VAE"), X=data(), draws=2),
+        {"model": "module", "X": "unit", "draws": "size"}, says=("rate_distortion", "VAE"), covers=M.rate_distortion),
+    Row("models.mutual_information", M.mutual_information, lambda: dict(
+        mu=data((5, 2)), logvar=data((5, 2), seed=1), draws=2, rng=rng()),
+        {"mu": "data", "logvar": "data", "draws": "size", "rng": "rng"}, shape=scalar, covers=M.mutual_information),
+    Row("HierarchicalVAE.level_terms", lambda model, x, eps: model.level_terms(x, eps),
+        lambda: dict(model=build("HierarchicalVAE"), x=data(), eps=data((8, 3), seed=1)), {"x": "unit", "eps": "data"},
+        says=("HierarchicalVAE",)),
+    Row("HierarchicalVAE.sample_fine", lambda model, z_coarse, rng: model.sample_fine(z_coarse, rng),
+        lambda: dict(model=build("HierarchicalVAE"), z_coarse=data((4, 1)), rng=rng()),
+        {"z_coarse": "data", "rng": "rng"}, says=("HierarchicalVAE",), shape=lambda a: (len(a["z_coarse"]), 2)),
+    Row("HierarchicalVAE.decode_levels", lambda model, z_coarse, z_fine: model.decode_levels(z_coarse, z_fine),
+        lambda: dict(model=build("HierarchicalVAE"), z_coarse=data((4, 1)), z_fine=data((4, 2), seed=1)),
+        {"z_coarse": "data", "z_fine": "data"}, says=("HierarchicalVAE",), shape=lambda a: (4, 6)),
+    Row("HierarchicalVAE.sample", lambda model, n, rng: model.sample(n, rng),
+        lambda: dict(model=build("HierarchicalVAE"), n=3, rng=rng()), {"n": "size", "rng": "rng"},
+        says=("HierarchicalVAE",), shape=lambda a: (a["n"], 6)),
 ]
 
 

@@ -19,6 +19,8 @@ SMALL = {  # class name -> build(recon, rng): the smallest useful model; recon=N
                                                                                   **_recon(recon)),
     "DenoisingAutoencoder": lambda recon, rng: mg.models.DenoisingAutoencoder([N_IN, 4, N_LATENT], rng=rng,
                                                                               **_recon(recon)),
+    "HierarchicalVAE": lambda recon, rng: mg.models.HierarchicalVAE(N_IN, 4, 1, N_LATENT - 1, rng=rng,
+                                                                    **_recon(recon)),
     "LinearAutoencoder": lambda recon, rng: mg.models.LinearAutoencoder(N_IN, N_LATENT, rng=rng),
     "ResidualAutoencoder": lambda recon, rng: mg.models.ResidualAutoencoder([N_IN, 4, 4, N_LATENT], rng=rng,
                                                                             **_recon(recon)),
@@ -60,7 +62,7 @@ def training_losses(model, x, y):
 
 def test_every_model_of_the_family_is_covered():
     assert FAMILY == sorted(SMALL), "add the new model to SMALL"
-    assert len(FAMILY) == 12
+    assert len(FAMILY) == 13
 
 
 @pytest.mark.parametrize("name", FAMILY)
@@ -70,7 +72,7 @@ def test_sizes_recon_and_shapes(name):
     assert (model.n_in, model.n_latent) == (N_IN, N_LATENT)
     assert model.recon in model.RECONS and set(model.RECONS) <= set(RECONSTRUCTIONS)
     code = model.encode(x)
-    z = code[0] if isinstance(model, mg.models.VAE) else code  # the VAE's encode gives q(z|x): (μ, logvar)
+    z = code[0] if isinstance(model, mg.models.VAE) else code  # a VAE's encode gives q(z|x): (μ, logvar)
     assert z.shape == (len(x), N_LATENT)
     assert model.decode(z).shape == (len(x), N_IN)
     assert model(x).shape == (len(x), N_IN) and model(x).dtype == np.float32

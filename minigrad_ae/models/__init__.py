@@ -14,6 +14,8 @@ from .base import RECONSTRUCTIONS, AutoencoderBase
 from .blocks import mlp
 from .contractive import ContractiveAutoencoder
 from .denoising import DenoisingAutoencoder
+from .hierarchical import HierarchicalVAE, gaussian_kl_between
+from .information import mutual_information, rate_distortion
 from .linear import LinearAutoencoder, PCAResult, pca, subspace_alignment
 from .skip import ResidualAutoencoder, SkipAutoencoder
 from .sparse import SparseAutoencoder
@@ -27,3 +29,4 @@ __all__ = ["AdversarialAutoencoder", "AsymmetricAutoencoder", "Autoencoder", "Au
            "mixture_of_gaussians_prior", "mlp", "pca", "reparam_grads", "roc_curve", "shrink_sizes",
            "subspace_alignment", "threshold_from_scores"]
 __all__ += ["ResidualAutoencoder", "SkipAutoencoder"]
+__all__ += ["HierarchicalVAE", "gaussian_kl_between", "mutual_information", "rate_distortion"]
