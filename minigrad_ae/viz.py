@@ -51,10 +51,15 @@ def draw_graph(root, path, title=None):
     for node in nodes:
         if node.creator is None:
             continue
+        x, y = position[id(node)]
         for p in node.creator.parents:  # clipped at the two boxes' edges, so the head is not hidden under a box
-            ax.annotate("", xy=position[id(node)], xytext=position[id(p)],
+            x_p, y_p = position[id(p)]
+            # an edge that skips rows bows out, away from the middle, around the boxes in between
+            bend = 0.0 if y_p == y - 1 else (0.25 if x_p >= 0.5 else -0.25)
+            ax.annotate("", xy=(x, y), xytext=(x_p, y_p),
                         arrowprops=dict(arrowstyle="-|>", mutation_scale=12, color="0.35", shrinkA=2, shrinkB=2,
-                                        patchA=boxes[id(p)], patchB=boxes[id(node)]))
+                                        patchA=boxes[id(p)], patchB=boxes[id(node)],
+                                        connectionstyle=f"arc3,rad={bend}"))
     ax.set_xlim(0, 1)
     ax.set_ylim(-(n_rows - 1) - 0.6, 0.6)
     ax.axis("off")
