@@ -15,11 +15,10 @@
 import numpy as np
 
 import minigrad_ae as mg
+from minigrad_ae import lesson as kit
 from minigrad_ae.autodiff.engine import topological_order
-from minigrad_ae.lesson import Checks, lesson_args
 
-args = lesson_args("Lesson 0: the chain rule by hand, by Tensor.backward(), and by finite differences")
-checks = Checks("Lesson 0 checks")
+lesson = kit.start("Lesson 0: the chain rule by hand, by Tensor.backward(), and by finite differences")
 
 # %% [markdown]
 # ## 1. By hand
@@ -56,7 +55,7 @@ tL.backward()
 auto = {"a": ta.grad.item(), "b": tb.grad.item(), "c": tc.grad.item()}
 print(f"autodiff: dL/da = {auto['a']}, dL/db = {auto['b']}, dL/dc = {auto['c']}")
 for name in "abc":
-    checks.add(f"hand vs autodiff dL/d{name}", abs(hand[name] - auto[name]), hand[name] == auto[name])
+    lesson.checks.add(f"hand vs autodiff dL/d{name}", abs(hand[name] - auto[name]), hand[name] == auto[name])
 
 # %% [markdown]
 # ## 3. The graph and its topological order
@@ -68,9 +67,8 @@ order = topological_order(tL)
 print("topological order (inputs first):", " → ".join(
     t.name or t.creator.fn.__name__ for t in order))
 tL.graph()
-graph_png = mg.viz.draw_graph(tL, args.out / "00_graph.png", title="L = (a·b + c)²: ops, shapes, gradient norms")
-print(f"saved {graph_png}")
-checks.add("order ends at the output", order[-1].creator.fn.__name__, order[-1] is tL)
+mg.viz.draw_graph(tL, lesson.path("00_graph"), title="L = (a·b + c)²: ops, shapes, gradient norms")
+lesson.checks.add("order ends at the output", order[-1].creator.fn.__name__, order[-1] is tL)
 
 # %% [markdown]
 # ## 4. A new op, written by hand: forward and its vector-Jacobian product side by side
@@ -101,13 +99,12 @@ class Softplus(mg.Function):
 # the bias of shape (3,) is added to every row of a (4, 3) matrix, so its gradient is a sum over rows).
 
 # %%
-rng = np.random.default_rng(args.seed)
-x, w, bias = rng.standard_normal((4, 5)), rng.standard_normal((5, 3)), rng.standard_normal(3)
+x, w, bias = lesson.rng.standard_normal((4, 5)), lesson.rng.standard_normal((5, 3)), lesson.rng.standard_normal(3)
 report = mg.gradcheck(lambda x, w, bias: Softplus.apply(x @ w + bias), [x, w, bias])
 print(report)
-checks.add("gradcheck softplus(x @ w + b)", report.max_rel_error, report.passed and report.max_rel_error < 1e-8)
+lesson.checks.add("gradcheck softplus(x @ w + b)", report.max_rel_error, report.passed and report.max_rel_error < 1e-8)
 scalar_report = mg.gradcheck(lambda a, b, c: (a * b + c) ** 2, [np.array(a), np.array(b), np.array(c)])
-checks.add("gradcheck (a·b + c)²", scalar_report.max_rel_error, bool(scalar_report))
+lesson.checks.add("gradcheck (a·b + c)²", scalar_report.max_rel_error, bool(scalar_report))
 
 # %% [markdown]
 # ## What held
@@ -115,4 +112,4 @@ checks.add("gradcheck (a·b + c)²", scalar_report.max_rel_error, bool(scalar_re
 # loss and autoencoder — is checked the same way.
 
 # %%
-checks.assert_all()
+lesson.finish()

@@ -23,27 +23,24 @@ import time
 import numpy as np
 
 import minigrad_ae as mg
-import minigrad_ae.viz  # noqa: F401  (imported before pyplot: it picks the Agg backend when there is no display)
-import matplotlib.pyplot as plt  # noqa: E402
-from minigrad_ae.lesson import Checks, lesson_args
+from minigrad_ae import lesson as kit
+import matplotlib.pyplot as plt
 from minigrad_ae.nn import functional as F
 from minigrad_ae.nn.penalties import jacobian_penalty
 
-args = lesson_args("Lesson 18: gradients of gradients — the double-backward graph, the Hessian of the linear "
+lesson = kit.start("Lesson 18: gradients of gradients — the double-backward graph, the Hessian of the linear "
                    "autoencoder (curvature, SGD vs Adam, Newton's step), and the contractive penalty by autodiff")
-checks = Checks("Lesson 18 checks")
-rng = np.random.default_rng(args.seed)
-started = time.perf_counter()
 
 
-def save_figure(fig, axes, name, legend_size=9):
-    """A light grid and a legend on every panel, then the PNG in --out."""
+def show_figure(fig, axes, name, legend_size=9):
+    """A light grid and a legend on every panel, then ``lesson.show``."""
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=legend_size)
-    fig.tight_layout()
-    fig.savefig(args.out / name, dpi=120)
-    plt.close(fig)
+    lesson.show(fig, name)
+
+
+LAMBDA_MAX = r"$\lambda_{\max}$"   # figure text (mathtext); printed text writes λ_max
 
 
 # %% [markdown]
@@ -65,7 +62,7 @@ y.name = "y"
 (dy_dw,) = mg.grad(y, w, create_graph=True)              # (1 − y²) x, a Tensor with a graph of its own
 dy_dw.name = "∂y/∂w"
 dy_dw.graph()
-mg.viz.draw_graph(dy_dw, args.out / "18_double_backward_graph.png",
+mg.viz.draw_graph(dy_dw, lesson.path("18_double_backward_graph"),
                   title="the graph of ∂y/∂w for y = tanh(w·x), recorded by backward (create_graph=True)")
 
 y_, x_, w_ = y.item(), x.data, w.data
@@ -75,10 +72,11 @@ hessian_ww = mg.hessian(lambda w: (w * x).sum().tanh(), w).numpy()
 mixed = np.stack([mg.grad(dy_dw[i], x, retain_graph=True)[0].numpy() for i in range(2)])
 err_ww, err_xw = mg.relative_error(hessian_ww, by_hand_ww), mg.relative_error(mixed, by_hand_xw)
 print(f"∂²y/∂w² by hessian vs by hand: rel err {err_ww:.1e};  ∂²y/∂x∂w by grad of the graph: {err_xw:.1e}")
-checks.add("∂²y/∂w² = −2y(1 − y²) x xᵀ, rel err", err_ww, err_ww < 1e-14)
-checks.add("∂²y/∂x∂w = (1 − y²)I − 2y(1 − y²) x wᵀ, rel err", err_xw, err_xw < 1e-14)
-checks.add("the gradient's graph contains the forward's tanh", "Tanh",
-           any(t.creator is not None and t.creator.fn.__name__ == "Tanh" for t in mg.autodiff.graph.graph_nodes(dy_dw)))
+lesson.checks.add("∂²y/∂w² = −2y(1 − y²) x xᵀ, rel err", err_ww, err_ww < 1e-14)
+lesson.checks.add("∂²y/∂x∂w = (1 − y²)I − 2y(1 − y²) x wᵀ, rel err", err_xw, err_xw < 1e-14)
+lesson.checks.add("the gradient's graph contains the forward's tanh", "Tanh",
+                  any(t.creator is not None and t.creator.fn.__name__ == "Tanh"
+                      for t in mg.autodiff.graph.graph_nodes(dy_dw)))
 
 # %% [markdown]
 # `gradcheck(..., order=2)` does the same against finite differences for every pair of inputs: for a random
@@ -88,7 +86,7 @@ checks.add("the gradient's graph contains the forward's tanh", "Tanh",
 # %%
 report = mg.gradcheck(lambda w, x: (w * x).sum().tanh(), [w, x], order=2)
 print(report)
-checks.add("gradcheck order 2 on tanh(w·x), max rel err", report.max_rel_error, bool(report))
+lesson.checks.add("gradcheck order 2 on tanh(w·x), max rel err", report.max_rel_error, bool(report))
 
 # %% [markdown]
 # ## 2. The Hessian of the linear autoencoder's loss
@@ -104,7 +102,7 @@ checks.add("gradcheck order 2 on tanh(w·x), max rel err", report.max_rel_error,
 X_all, _ = mg.data.load_digits()
 X_all = X_all.astype(np.float64)
 N, n, k = 300, X_all.shape[1], 2
-X = X_all[rng.choice(len(X_all), N, replace=False)]
+X = X_all[lesson.rng.choice(len(X_all), N, replace=False)]
 
 
 def unpacker(shapes):
@@ -130,7 +128,8 @@ C = Vt[:k]
 theta_star = np.concatenate([C.ravel(), -C @ mu, C.T.ravel(), mu])
 L_star = 0.5 * np.sum(s[k:] ** 2) / N
 L_at_star = linear_ae_loss(mg.tensor(theta_star)).item()
-checks.add("L(θ*) = (1/2N) Σ_{i>k} sᵢ², rel err", abs(L_at_star / L_star - 1), abs(L_at_star / L_star - 1) < 1e-12)
+lesson.checks.add("L(θ*) = (1/2N) Σ_{i>k} sᵢ², rel err", abs(L_at_star / L_star - 1),
+                  abs(L_at_star / L_star - 1) < 1e-12)
 
 start = time.perf_counter()
 H = mg.hessian(linear_ae_loss, theta_star).numpy()
@@ -144,15 +143,15 @@ print(f"Hessian {H.shape} in {hessian_seconds:.2f} s ({P} backward passes throug
 # (θ₀ is also where section 3's optimisers start).
 
 # %%
-v = rng.standard_normal((3, P))
+v = lesson.rng.standard_normal((3, P))
 err_sym = mg.relative_error(H, H.T)
 err_hvp = max(mg.relative_error(mg.hvp(linear_ae_loss, theta_star, vi).numpy(), H @ vi) for vi in v)
-theta_init = rng.standard_normal(P) * 0.1
+theta_init = lesson.rng.standard_normal(P) * 0.1
 report = mg.gradcheck(linear_ae_loss, [theta_init], order=2, mode="directional")
 print(report)
-checks.add("H = Hᵀ, rel err", err_sym, err_sym < 1e-13)
-checks.add("hvp(L, θ*, v) = H v, max rel err", err_hvp, err_hvp < 1e-12)
-checks.add("gradcheck order 2 (directional), max rel err", report.max_rel_error, bool(report))
+lesson.checks.add("H = Hᵀ, rel err", err_sym, err_sym < 1e-13)
+lesson.checks.add("hvp(L, θ*, v) = H v, max rel err", err_hvp, err_hvp < 1e-12)
+lesson.checks.add("gradcheck order 2 (directional), max rel err", report.max_rel_error, bool(report))
 
 # %% [markdown]
 # **The spectrum.** The eigenvalues of H are the curvatures of L along its eigenvectors. At a minimum they are
@@ -172,9 +171,9 @@ curved = eigenvalues[~flat]
 kappa = lam_max / curved[0]
 print(f"eigenvalues from {eigenvalues[0]:.1e} to {lam_max:.3g}; {flat.sum()} zero (k² + k + k·{dead_pixels} dead "
       f"pixels = {expected_flat}); the curved ones span κ = λ_max / λ_min = {kappa:.2g}")
-checks.add("H ⪰ 0 at the optimum (λ_min / λ_max)", eigenvalues[0] / lam_max, eigenvalues[0] > -1e-12 * lam_max)
-checks.add("zero eigenvalues = k² + k + k·(dead pixels)", f"{flat.sum()} = {expected_flat}",
-           flat.sum() == expected_flat)
+lesson.checks.add("H ⪰ 0 at the optimum (λ_min / λ_max)", eigenvalues[0] / lam_max, eigenvalues[0] > -1e-12 * lam_max)
+lesson.checks.add("zero eigenvalues = k² + k + k·(dead pixels)", f"{flat.sum()} = {expected_flat}",
+                  flat.sum() == expected_flat)
 
 # %% [markdown]
 # κ in the millions: the loss is a valley millions of times steeper across than along. The diagonal of H alone —
@@ -192,17 +191,17 @@ jacobi = np.linalg.eigvalsh(scaled[:, None] * H * scaled[None, :])
 jacobi_curved = jacobi[np.abs(jacobi) >= 1e-10 * jacobi[-1]]
 kappa_jacobi = jacobi_curved[-1] / jacobi_curved[0]
 print(f"κ after rescaling each parameter by its curvature: {kappa_jacobi:.3g} (was {kappa:.2g})")
-checks.add("per-parameter rescaling cuts κ by ×", kappa / kappa_jacobi, kappa_jacobi < kappa / 100)
+lesson.checks.add("per-parameter rescaling cuts κ by ×", kappa / kappa_jacobi, kappa_jacobi < kappa / 100)
 
 fig, ax = plt.subplots(figsize=(8, 4.4))
 index = np.arange(1, P + 1)
 ax.semilogy(index[: (~flat).sum()], curved[::-1] / curved[-1], label=f"H: κ = {kappa:.1e}")
 ax.semilogy(index[: len(jacobi_curved)], jacobi_curved[::-1] / jacobi_curved[-1],
-            label=f"D^(−½) H D^(−½), D = diag(H): κ = {kappa_jacobi:.1e}")
+            label=rf"$D^{{-1/2}} H D^{{-1/2}}$, D = diag(H): κ = {kappa_jacobi:.1e}")
 ax.set(xlabel="eigenvalue index (largest first)", ylabel="eigenvalue / largest",
        title=f"Hessian of the linear AE loss at PCA's optimum, {P} parameters\n"
              f"(its {flat.sum()} zero eigenvalues not drawn)")
-save_figure(fig, [ax], "18_hessian_spectrum.png")
+show_figure(fig, [ax], "18_hessian_spectrum")
 
 # %% [markdown]
 # ## 3. What the curvature says about step sizes
@@ -216,7 +215,7 @@ save_figure(fig, [ax], "18_hessian_spectrum.png")
 # (codes Z̃ = [Z, 1]); its Hessian is the same everywhere. Steps just below and just above 2/λ_max:
 
 # %%
-W1_init, b1_init = rng.standard_normal((k, n)) * 0.1, np.zeros(k)
+W1_init, b1_init = lesson.rng.standard_normal((k, n)) * 0.1, np.zeros(k)
 Z1 = np.hstack([X @ W1_init.T + b1_init, np.ones((N, 1))])            # Z̃: the codes and a column of ones
 
 
@@ -226,11 +225,11 @@ def decoder_loss(d):
     return (residual * residual).sum() * (0.5 / N)
 
 
-d_init = rng.standard_normal(n * (k + 1)) * 0.1
+d_init = lesson.rng.standard_normal(n * (k + 1)) * 0.1
 H_decoder = mg.hessian(decoder_loss, d_init).numpy()
 gram = np.kron(np.eye(n), Z1.T @ Z1 / N)                          # by hand: one block Z̃ᵀZ̃/N per pixel
 err_gram = mg.relative_error(H_decoder, gram)
-checks.add("decoder Hessian = I ⊗ Z̃ᵀZ̃/N, rel err", err_gram, err_gram < 1e-13)
+lesson.checks.add("decoder Hessian = I ⊗ Z̃ᵀZ̃/N, rel err", err_gram, err_gram < 1e-13)
 lam_max_decoder = np.linalg.eigvalsh(H_decoder)[-1]
 D_best = np.linalg.lstsq(Z1, X, rcond=None)[0].T                   # least squares: the decoder's optimum
 L_decoder_star = decoder_loss(mg.tensor(D_best.ravel())).item()
@@ -255,9 +254,10 @@ quadratic = {factor: descend(decoder_loss, d_init, lambda p, f=factor: mg.optim.
              for factor in (1.9, 2.1)}
 print(f"decoder only: λ_max = {lam_max_decoder:.3g}; after {STEPS_QUADRATIC} steps L − L* = "
       + ", ".join(f"{quadratic[f][-1]:.2g} at η = {f}/λ_max" for f in quadratic))
-checks.add("quadratic: GD at 1.9/λ_max converges", f"{quadratic[1.9][-1]:.1e}", quadratic[1.9][-1] < quadratic[1.9][0])
-checks.add("quadratic: GD at 2.1/λ_max diverges", f"{quadratic[2.1][-1]:.1e}",
-           quadratic[2.1][-1] > 10 * quadratic[2.1][0])
+lesson.checks.add("quadratic: GD at 1.9/λ_max converges", f"{quadratic[1.9][-1]:.1e}",
+                  quadratic[1.9][-1] < quadratic[1.9][0])
+lesson.checks.add("quadratic: GD at 2.1/λ_max diverges", f"{quadratic[2.1][-1]:.1e}",
+                  quadratic[2.1][-1] > 10 * quadratic[2.1][0])
 
 # %% [markdown]
 # **SGD against Adam on the whole autoencoder**, from the same random start, full batch, the same number of steps.
@@ -266,7 +266,7 @@ checks.add("quadratic: GD at 2.1/λ_max diverges", f"{quadratic[2.1][-1]:.1e}",
 # cruder than D^(−½) above but in its spirit — at two learning rates.
 
 # %%
-STEPS = 200 if args.quick else 600
+STEPS = lesson.pick(full=600, quick=200)
 optimizers = {f"gradient descent, η = 1.9/λ_max = {1.9 / lam_max:.3f}": lambda p: mg.optim.SGD(p, lr=1.9 / lam_max),
               "Adam, η = 0.01": lambda p: mg.optim.Adam(p, lr=0.01),
               "Adam, η = 0.03": lambda p: mg.optim.Adam(p, lr=0.03)}
@@ -276,9 +276,9 @@ for name, optimizer in optimizers.items():
     curves[name] = descend(linear_ae_loss, theta_init, optimizer, STEPS)[0] - L_star
     print(f"{name:<42} L − L* after {STEPS} steps: {curves[name][-1]:.2e}  ({time.perf_counter() - start:.1f} s)")
 gd_gap, adam_gap = curves[next(iter(optimizers))][-1], curves["Adam, η = 0.03"][-1]
-adam_bar = 2 if args.quick else 10      # --quick stops after 200 steps, before the gap has opened up
-checks.add(f"after {STEPS} steps, Adam's (η = 0.03) L − L* below GD's ×", gd_gap / adam_gap,
-           adam_gap < gd_gap / adam_bar)
+adam_bar = lesson.pick(full=10, quick=2)      # --quick stops after 200 steps, before the gap has opened up
+lesson.checks.add(f"after {STEPS} steps, Adam's (η = 0.03) L − L* below GD's ×", gd_gap / adam_gap,
+                  adam_gap < gd_gap / adam_bar)
 
 # %% [markdown]
 # With η = 0.03 Adam ends orders of magnitude closer to L* than the best plain gradient descent: the flat
@@ -303,26 +303,26 @@ def sharpness(loss, theta, iterations=20):
 
 
 err_power = abs(sharpness(linear_ae_loss, theta_star) / lam_max - 1)
-checks.add("power iteration on hvp finds λ_max at θ*, rel err", err_power, err_power < 1e-6)
+lesson.checks.add("power iteration on hvp finds λ_max at θ*, rel err", err_power, err_power < 1e-6)
 eta_big = 2.1 / lam_max
-near = theta_star + 1e-3 * rng.standard_normal(P)
+near = theta_star + 1e-3 * lesson.rng.standard_normal(P)
 edge_curve, theta_edge = descend(linear_ae_loss, near, lambda p: mg.optim.SGD(p, lr=eta_big), 300)
 lam_edge = sharpness(linear_ae_loss, theta_edge)
 print(f"GD at η = 2.1/λ_max from near θ*: L − L* {edge_curve[0] - L_star:.1e} → {edge_curve[-1] - L_star:.1e}; "
       f"sharpness {lam_max:.3f} → {lam_edge:.3f} (2/η = {2 / eta_big:.3f}); moved ‖Δθ‖ = "
       f"{np.linalg.norm(theta_edge - theta_star):.3f}")
-checks.add("GD beyond 2/λ_max(θ*) found a flatter optimum: λ_max < 2/η", f"{lam_edge:.3f} < {2 / eta_big:.3f}",
-           lam_edge < 2 / eta_big and edge_curve[-1] - L_star < 1e-6)
+lesson.checks.add("GD beyond 2/λ_max(θ*) found a flatter optimum: λ_max < 2/η", f"{lam_edge:.3f} < {2 / eta_big:.3f}",
+                  lam_edge < 2 / eta_big and edge_curve[-1] - L_star < 1e-6)
 
 fig, (ax_q, ax_ae) = plt.subplots(1, 2, figsize=(12.5, 4.5))
 for factor, curve in quadratic.items():
-    ax_q.semilogy(curve, label=f"η = {factor}/λ_max")
-ax_q.set(xlabel="step", ylabel="L − L*", title="decoder alone (a quadratic): 2/λ_max is the limit")
+    ax_q.semilogy(curve, label=f"η = {factor}/{LAMBDA_MAX}")
+ax_q.set(xlabel="step", ylabel="L − L*", title=f"decoder alone (a quadratic): 2/{LAMBDA_MAX} is the limit")
 for name, curve in curves.items():
-    ax_ae.semilogy(np.maximum(curve, 1e-16), label=name)
+    ax_ae.semilogy(np.maximum(curve, 1e-16), label=name.replace("λ_max", LAMBDA_MAX))
 ax_ae.set(xlabel="step (full batch)", ylabel="L − L*  (floored at 1e-16)",
           title=f"whole linear AE, {P} parameters, κ ≈ {kappa:.0e}")
-save_figure(fig, [ax_q, ax_ae], "18_gd_vs_adam.png")
+show_figure(fig, [ax_q, ax_ae], "18_gd_vs_adam")
 
 # %% [markdown]
 # ## 4. Newton's step
@@ -340,7 +340,7 @@ grad_after = np.linalg.norm(mg.grad(decoder_loss(d1), d1)[0].numpy())
 print(f"one Newton step vs least squares: rel err {err_newton:.1e}; ‖∇L‖ after it {grad_after:.1e} "
       f"(before {np.linalg.norm(g0.numpy()):.2g}); GD at 1.9/λ_max after {STEPS_QUADRATIC} steps: L − L* = "
       f"{quadratic[1.9][-1]:.1e}")
-checks.add("one Newton step = least-squares decoder, rel err", err_newton, err_newton < 1e-10)
+lesson.checks.add("one Newton step = least-squares decoder, rel err", err_newton, err_newton < 1e-10)
 
 # %% [markdown]
 # **The whole autoencoder is not a quadratic**, and away from the optimum its Hessian is not even positive
@@ -375,14 +375,15 @@ best_mu, best_eta = mus[np.argmin(damped)], etas[np.argmin(gradient_steps)]
 print(f"at a random start: {n_negative} negative eigenvalues (λ_min = {lam_init[0]:.2f}); L = {L_init:.3f}")
 print(f"  plain Newton step → L = {L_plain_newton:.4g};  best damped step (μ = {best_mu:.3g}) → L = {damped.min():.3f};"
       f"  best gradient step (η = {best_eta:.3g}) → L = {gradient_steps.min():.3f}   (L* = {L_star:.3f})")
-checks.add("random start: H has negative eigenvalues", n_negative, n_negative > 0)
-checks.add("plain Newton step raises L (towards a saddle)", f"{L_init:.2f} → {L_plain_newton:.3g}",
-           L_plain_newton > L_init)
-checks.add("best damped Newton step beats best gradient step", f"{damped.min():.3f} < {gradient_steps.min():.3f}",
-           damped.min() < gradient_steps.min())
+lesson.checks.add("random start: H has negative eigenvalues", n_negative, n_negative > 0)
+lesson.checks.add("plain Newton step raises L (towards a saddle)", f"{L_init:.2f} → {L_plain_newton:.3g}",
+                  L_plain_newton > L_init)
+lesson.checks.add("best damped Newton step beats best gradient step",
+                  f"{damped.min():.3f} < {gradient_steps.min():.3f}",
+                  damped.min() < gradient_steps.min())
 
 fig, (ax_quad, ax_damp) = plt.subplots(1, 2, figsize=(12.5, 4.5))
-ax_quad.semilogy(quadratic[1.9], label="gradient descent, η = 1.9/λ_max")
+ax_quad.semilogy(quadratic[1.9], label=f"gradient descent, η = 1.9/{LAMBDA_MAX}")
 ax_quad.semilogy([0, 1], [quadratic[1.9][0], max(decoder_loss(mg.tensor(d_newton)).item() - L_decoder_star, 1e-16)],
                  "o-", label="one Newton step (L − L* floored at 1e-16)")
 ax_quad.set(xlabel="step", ylabel="L − L*", title="decoder alone (quadratic): Newton is exact in one step")
@@ -396,7 +397,7 @@ ax_damp.set(xlabel="length of the step ‖δ‖", ylabel="L after one step",
             title=f"whole AE at a random start; plain Newton: ‖δ‖ = {np.linalg.norm(plain_step):.0f}, "
                   f"L = {L_plain_newton:.0f}")
 ax_damp.set_ylim(0, 1.3 * L_init)
-save_figure(fig, [ax_quad, ax_damp], "18_newton.png", legend_size=8)
+show_figure(fig, [ax_quad, ax_damp], "18_newton", legend_size=8)
 
 # %% [markdown]
 # Curvature makes a step count: the best damped step gets further than the best gradient step. But each Newton
@@ -412,9 +413,9 @@ save_figure(fig, [ax_quad, ax_damp], "18_newton.png", legend_size=8)
 # derivative. First, one layer, where it must equal the closed form.
 
 # %%
-X_probe = X_all[rng.choice(len(X_all), 5, replace=False)]
+X_probe = X_all[lesson.rng.choice(len(X_all), 5, replace=False)]
 units = 3                                     # a few code units keep the finite differences below quick
-W_one, b_one = rng.standard_normal((units, n)) * 0.3, rng.standard_normal(units) * 0.3
+W_one, b_one = lesson.rng.standard_normal((units, n)) * 0.3, lesson.rng.standard_normal(units) * 0.3
 
 
 def one_layer(W, b):
@@ -425,7 +426,7 @@ closed = F.contractive_penalty(one_layer(W_one, b_one)(X_probe), W_one, reductio
 autodiff = jacobian_penalty(one_layer(W_one, b_one), X_probe, reduction="none").numpy()
 err_value = mg.relative_error(autodiff, closed)
 print(f"one layer, ‖J‖²_F per image: autodiff {np.round(autodiff, 5)}  closed form {np.round(closed, 5)}")
-checks.add("jacobian_penalty = contractive_penalty (one layer), rel err", err_value, err_value < 1e-13)
+lesson.checks.add("jacobian_penalty = contractive_penalty (one layer), rel err", err_value, err_value < 1e-13)
 
 # %% [markdown]
 # **Its gradient, three ways.** By hand, from lesson 6: with sⱼ = hⱼ(1 − hⱼ), rⱼ = Σᵢ Wⱼᵢ² and the mean over the
@@ -450,7 +451,7 @@ three_way = {pair: max(mg.relative_error(a, b) for a, b in zip(first, second)) f
     "double backward vs finite differences": (by_double_backward, by_differences)}.items()}
 for pair, error in three_way.items():
     print(f"  ∂P/∂(W, b), {pair:<38} rel err {error:.1e}")
-    checks.add(f"one-layer gradient: {pair}, rel err", error, error < (1e-12 if "finite" not in pair else 1e-8))
+    lesson.checks.add(f"one-layer gradient: {pair}, rel err", error, error < (1e-12 if "finite" not in pair else 1e-8))
 
 # %% [markdown]
 # **Two layers**, h = σ(W2 tanh(W1 x + b1) + b2), where no one wrote a closed form for us. The chain rule gives
@@ -461,8 +462,8 @@ for pair, error in three_way.items():
 
 # %%
 n_mid, n_code = 12, 4
-W1_two, b1_two = rng.standard_normal((n_mid, n)) * 0.3, rng.standard_normal(n_mid) * 0.1
-W2_two, b2_two = rng.standard_normal((n_code, n_mid)) * 0.5, rng.standard_normal(n_code) * 0.1
+W1_two, b1_two = lesson.rng.standard_normal((n_mid, n)) * 0.3, lesson.rng.standard_normal(n_mid) * 0.1
+W2_two, b2_two = lesson.rng.standard_normal((n_code, n_mid)) * 0.5, lesson.rng.standard_normal(n_code) * 0.1
 
 
 def two_layers(W1, b1, W2, b2):
@@ -496,10 +497,10 @@ err_two_fd = max(mg.relative_error(a, b) for a, b in zip(grads["double backward"
 print(f"two layers: penalty autodiff vs chain-rule formula rel err {err_two:.1e}; gradient: double backward vs "
       f"backprop through the formula {err_two_grad:.1e}, vs finite differences (W2, b2) {err_two_fd:.1e}")
 print(report_two)
-checks.add("two layers: jacobian_penalty = chain-rule formula, rel err", err_two, err_two < 1e-13)
-checks.add("two layers: double backward = backprop of the formula, rel err", err_two_grad, err_two_grad < 1e-12)
-checks.add("two layers: double backward = finite differences (W2, b2)", err_two_fd, err_two_fd < 1e-8)
-checks.add("two layers: gradcheck directional, rel err", report_two.max_rel_error, bool(report_two))
+lesson.checks.add("two layers: jacobian_penalty = chain-rule formula, rel err", err_two, err_two < 1e-13)
+lesson.checks.add("two layers: double backward = backprop of the formula, rel err", err_two_grad, err_two_grad < 1e-12)
+lesson.checks.add("two layers: double backward = finite differences (W2, b2)", err_two_fd, err_two_fd < 1e-8)
+lesson.checks.add("two layers: gradcheck directional, rel err", report_two.max_rel_error, bool(report_two))
 
 # %% [markdown]
 # **The price of generality**, measured on a batch of 64 digits and a 64 → 32 sigmoid encoder: the closed form is
@@ -507,8 +508,8 @@ checks.add("two layers: gradcheck directional, rel err", report_two.max_rel_erro
 # all of them.
 
 # %%
-X_batch = X_all[rng.choice(len(X_all), 64, replace=False)]
-W_time = mg.tensor(rng.standard_normal((32, n)) * 0.3, requires_grad=True)
+X_batch = X_all[lesson.rng.choice(len(X_all), 64, replace=False)]
+W_time = mg.tensor(lesson.rng.standard_normal((32, n)) * 0.3, requires_grad=True)
 b_time = mg.tensor(np.zeros(32), requires_grad=True)
 timings = {}
 for name, penalty in {"closed form": lambda: F.contractive_penalty(one_layer(W_time, b_time)(X_batch), W_time),
@@ -527,10 +528,10 @@ print(f"penalty + its gradient per batch: closed form {timings['closed form'] * 
 # lower on held-out digits — something no closed form in this package could have trained.
 
 # %%
-order = rng.permutation(len(X_all))
+order = lesson.rng.permutation(len(X_all))
 X_train, X_test = X_all[order[:1200]], X_all[order[1200:1500]]
-TRAIN_STEPS, BATCH = (60 if args.quick else 120), 32
-init_seed, batch_seed = (int(v) for v in rng.integers(2 ** 31, size=2))
+TRAIN_STEPS, BATCH = lesson.pick(full=120, quick=60), 32
+init_seed, batch_seed = (int(v) for v in lesson.rng.integers(2 ** 31, size=2))
 
 
 def contractive_run(lam):
@@ -557,8 +558,9 @@ start = time.perf_counter()
 runs = {lam: contractive_run(lam) for lam in (0.0, 0.1)}
 print(f"{TRAIN_STEPS} steps each ({time.perf_counter() - start:.1f} s): held-out ‖J‖²_F and reconstruction: "
       + ", ".join(f"λ = {lam:g}: {p:.3f}, {rec:.3f}" for lam, (p, rec) in runs.items()))
-checks.add("training through jacobian_penalty lowers held-out ‖J‖²_F", f"{runs[0.0][0]:.3f} → {runs[0.1][0]:.3f}",
-           runs[0.1][0] < runs[0.0][0] / 1.5)
+lesson.checks.add("training through jacobian_penalty lowers held-out ‖J‖²_F",
+                  f"{runs[0.0][0]:.3f} → {runs[0.1][0]:.3f}",
+                  runs[0.1][0] < runs[0.0][0] / 1.5)
 
 # %% [markdown]
 # ## What held
@@ -576,5 +578,4 @@ checks.add("training through jacobian_penalty lowers held-out ‖J‖²_F", f"{r
 # sensitivity, at about 30 times the closed form's cost per step.
 
 # %%
-print(f"\nlesson ran in {time.perf_counter() - started:.1f} s; figures in {args.out}")
-checks.assert_all()
+lesson.finish()

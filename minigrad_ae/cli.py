@@ -85,13 +85,25 @@ def choose_lesson(found, which):
     return int(which)
 
 
+# What OpenBLAS, OpenMP and MKL builds of NumPy read for their thread counts, once, when NumPy loads.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_blas_thread(environ):
+    """``environ`` with one BLAS thread wherever the user did not choose a number.
+
+    Lessons multiply small matrices: BLAS threads cost more than they give, and on a busy machine they made steps
+    up to 25x slower (measured). A variable only counts if it is set before NumPy is imported: so in the lesson's
+    process environment, not inside the lesson.
+    """
+    return {**environ, **{name: environ.get(name, "1") for name in BLAS_THREAD_VARIABLES}}
+
+
 def run_lesson(path, extra_args, capture=False):
-    """Run one lesson in a fresh Python process; returns (exit code, seconds, output or None)."""
+    """Run one lesson in a fresh Python process (one BLAS thread); returns (exit code, seconds, output or None)."""
     start = time.perf_counter()
-    # Lessons multiply small matrices: OpenBLAS's threads cost more than they give, and on a busy machine
-    # they made steps up to 25x slower (measured). One BLAS thread, unless the user chose otherwise.
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
-    result = subprocess.run([sys.executable, str(path), *extra_args], capture_output=capture, text=True, env=env)
+    result = subprocess.run([sys.executable, str(path), *extra_args], capture_output=capture, text=True,
+                            env=one_blas_thread(os.environ))
     output = (result.stdout + result.stderr) if capture else None
     return result.returncode, time.perf_counter() - start, output
 

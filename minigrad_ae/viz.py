@@ -9,10 +9,14 @@ if not os.environ.get("DISPLAY") and not os.environ.get("MPLBACKEND"):
     matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .autodiff import Tensor  # noqa: E402
 from .autodiff.graph import graph_nodes, node_label  # noqa: E402
+
+GRAPH_COLOURS = {"op": ("#cde3f7", "op (the tensor it made)"), "leaf": ("#f7e2c4", "leaf that needs a gradient"),
+                 "constant": ("#e6e6e6", "constant (no gradient)")}
 
 
 def draw_graph(root, path, title=None):
@@ -35,26 +39,35 @@ def draw_graph(root, path, title=None):
             position[id(node)] = ((i + 1) / (len(row) + 1), -d)
 
     n_rows, widest = len(rows), max(len(r) for r in rows.values())
-    fig, ax = plt.subplots(figsize=(max(6, 3.2 * widest), 1.3 * n_rows + 1))
+    fig, ax = plt.subplots(figsize=(max(6, 3.2 * widest), 1.3 * n_rows + 1.4))
+    boxes, kinds = {}, {}
+    for node in nodes:
+        x, y = position[id(node)]
+        kind = "op" if node.creator is not None else ("leaf" if node.requires_grad else "constant")
+        kinds[kind] = GRAPH_COLOURS[kind]
+        text = ax.text(x, y, node_label(node).replace(" |grad|", "\n|grad|").replace(" value", "\nvalue"),
+                       ha="center", va="center", fontsize=8, bbox=dict(boxstyle="round", fc=kinds[kind][0], ec="0.3"))
+        boxes[id(node)] = text.get_bbox_patch()
     for node in nodes:
         if node.creator is None:
             continue
-        for p in node.creator.parents:
-            ax.annotate("", xy=position[id(node)], xytext=position[id(p)],
-                        arrowprops=dict(arrowstyle="->", color="0.4", shrinkA=14, shrinkB=14))
-    for node in nodes:
         x, y = position[id(node)]
-        colour = "#cde3f7" if node.creator is not None else ("#f7e2c4" if node.requires_grad else "#e6e6e6")
-        ax.text(x, y, node_label(node).replace(" |grad|", "\n|grad|").replace(" value", "\nvalue"),
-                ha="center", va="center", fontsize=8, bbox=dict(boxstyle="round", fc=colour, ec="0.3"))
+        for p in node.creator.parents:  # clipped at the two boxes' edges, so the head is not hidden under a box
+            x_p, y_p = position[id(p)]
+            # an edge that skips rows bows out, away from the middle, around the boxes in between
+            bend = 0.0 if y_p == y - 1 else (0.25 if x_p >= 0.5 else -0.25)
+            ax.annotate("", xy=(x, y), xytext=(x_p, y_p),
+                        arrowprops=dict(arrowstyle="-|>", mutation_scale=12, color="0.35", shrinkA=2, shrinkB=2,
+                                        patchA=boxes[id(p)], patchB=boxes[id(node)],
+                                        connectionstyle=f"arc3,rad={bend}"))
     ax.set_xlim(0, 1)
     ax.set_ylim(-(n_rows - 1) - 0.6, 0.6)
     ax.axis("off")
-    ax.set_title(title or "computation graph (blue: op, orange: leaf needing grad, grey: constant)", fontsize=10)
+    ax.legend(handles=[Patch(fc=colour, ec="0.3", label=label) for colour, label in kinds.values()],
+              loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=len(kinds), fontsize=8, frameon=False)
+    ax.set_title(title or "computation graph: arrows run input → op", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def image_grid(images, shape, path, title=None, nrow=None, row_titles=None):

@@ -87,3 +87,13 @@ def test_notebook_without_jupytext_says_how_to_install_it(lessons, monkeypatch):
 def test_real_lessons_are_listed(capsys):
     assert cli.main(["lessons"]) == 0
     assert "Autodiff from scratch" in capsys.readouterr().out
+
+
+def test_lessons_run_with_one_blas_thread_unless_the_user_chose(lessons, monkeypatch, capfd):
+    (lessons / "04_threads.py").write_text('import os\nprint("threads:", [os.environ.get(name) for name in '
+                                           '("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")])\n')
+    for name in cli.BLAS_THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert cli.main(["lessons", "run", "4"]) == 0
+    assert "threads: ['1', '2', '1']" in capfd.readouterr().out

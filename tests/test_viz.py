@@ -86,3 +86,26 @@ def test_draw_graph_still_works(tmp_path):
     y = (x * 2.0).sum()
     y.backward()
     assert_png(viz.draw_graph(y, tmp_path / "graph.png"))
+
+
+def test_draw_graph_explains_its_colours_and_ends_each_arrow_at_a_box(monkeypatch):
+    x, c = mg.tensor(np.ones((2, 3)), requires_grad=True), mg.tensor(np.ones(3))
+    y = ((x * c).tanh() + x).sum()
+    captured = {}
+
+    def capture(fig, path):  # read the legend and the arrows off the figure instead of saving it
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        captured["legend"] = [t.get_text() for t in ax.get_legend().get_texts()]
+        captured["arrows"] = [a.arrow_patch for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+        plt.close(fig)
+        return path
+
+    monkeypatch.setattr(viz, "_save", capture)
+    viz.draw_graph(y, "unused.png")
+    assert captured["legend"] == ["op (the tensor it made)", "leaf that needs a gradient", "constant (no gradient)"]
+    arrows = captured["arrows"]
+    assert len(arrows) == 6  # x → Mul, c → Mul, Mul → Tanh, Tanh → Add, x → Add, Add → Sum
+    for arrow in arrows:  # a visible head: each arrow starts and ends on the edge of a box, not under it
+        assert arrow.get_arrowstyle().__class__.__name__ == "CurveFilledB"
+        assert arrow.patchA is not None and arrow.patchB is not None
