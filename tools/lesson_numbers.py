@@ -170,6 +170,15 @@ LESSON_ROWS = {
          "residual; encoder→decoder skips that let the decoder ignore the code"),
     21: ("21_debugging_an_autoencoder.py", "the troubleshooting table as experiments (two rows do not survive), the "
          "checklist, three bugs from tutorial code"),
+    22: ("22_contrastive_adversarial_perceptual_losses.py", "a contrastive loss on codes (k-NN accuracy of 2-D codes, "
+         "same MSE); the image-space adversarial loss, saturating vs non-saturating (the gradient while D rejects); a "
+         "perceptual loss through a frozen classifier, judged by another"),
+    23: ("23_hierarchical_latents_and_information_bottleneck.py", "a two-level VAE (z₂ drawn given z₁): what each "
+         "level carries by probes, code swaps and resampling (the widths, not the order, decide); the information "
+         "bottleneck as the β-VAE sweep, in the information plane"),
+    24: ("24_missing_values_and_transfer.py", "unscaled targets leave BCE without a minimum; min-max vs "
+         "standardisation traps; imputation with `mse_loss(…, mask=m)` vs column means; an encoder pretrained on "
+         "digits 0–4 reused for 5–9 with 1–50 labels per class: frozen, fine-tuned, from scratch"),
 }
 
 
