@@ -1,0 +1,237 @@
+"""Stand-ins that are not an op's backward: each gets the exercise's result by another, slower route.
+
+A hand-derived gradient is replaced by autodiff of what it differentiates; an algorithm by a different one
+(Kahn's algorithm for the depth-first topological sort, counting for a formula, brute force for one matrix
+product, a walk along the schedule for its closed form). Each function names, in its first line, the exercise
+it stands in for, and takes what that exercise's code has at hand.
+"""
+import math
+
+import numpy as np
+
+from . import notice
+
+
+# ---------------------------------------------------------------- autodiff track
+
+
+def unbroadcast(grad, shape):
+    """Exercise ``unbroadcast``: each entry of ``grad`` added onto the input element it is a copy of, found by
+    broadcasting the input's flat indices (a scatter-add; works on arrays and on Tensors)."""
+    notice("unbroadcast")
+    size = math.prod(shape)
+    source = np.broadcast_to(np.arange(size).reshape(shape), grad.shape).reshape(-1)
+    if isinstance(grad, np.ndarray):
+        summed = np.bincount(source, weights=grad.reshape(-1), minlength=size)
+        return summed.reshape(shape).astype(grad.dtype, copy=False)
+    from ..autodiff import ops
+    return ops.scatter_add(grad.reshape(-1), source, (size,)).reshape(shape)
+
+
+def scatter(g, index, shape):
+    """Exercise ``scatter_add``: each entry of g added onto the element of ``shape`` it was read from, found by
+    indexing the flat positions of an array of ``shape`` with the same ``index`` (a weighted count)."""
+    notice("scatter_add")
+    size = math.prod(shape)
+    source = np.arange(size).reshape(shape)[index].reshape(-1)
+    return np.bincount(source, weights=np.asarray(g).reshape(-1), minlength=size).reshape(shape).astype(g.dtype)
+
+
+def topological_order(roots):
+    """Exercise ``topological_order``: Kahn's algorithm — count each tensor's inputs, then repeatedly take a
+    tensor whose inputs are all placed — instead of a depth-first search."""
+    notice("topological_order")
+    from ..autodiff import Tensor
+    stack = [roots] if isinstance(roots, Tensor) else list(roots)
+    found, waiting, users = {}, {}, {}
+    while stack:
+        node = stack.pop()
+        if id(node) in found:
+            continue
+        found[id(node)] = node
+        inputs = [p for p in node.creator.parents if p.requires_grad] if node.creator is not None else []
+        waiting[id(node)] = len(inputs)
+        for parent in inputs:
+            users.setdefault(id(parent), []).append(node)
+            stack.append(parent)
+    ready = [node for node in found.values() if waiting[id(node)] == 0]
+    order = []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for user in users.get(id(node), ()):
+            waiting[id(user)] -= 1
+            if waiting[id(user)] == 0:
+                ready.append(user)
+    return order
+
+
+def central_differences(evaluate, x, eps):
+    """Exercise ``central_differences``: ∂f/∂xᵢ for each element of the array ``x`` (``evaluate()`` returns the
+    scalar f at the current x) by one-sided differences at steps 2ε and ε, Richardson-extrapolated to O(ε²)."""
+    notice("central_differences")
+    grad = np.zeros(x.shape)
+    flat, out = x.reshape(-1), grad.reshape(-1)   # views: writing flat[i] moves the input f reads
+    for i in range(flat.size):
+        original = flat[i]
+        here = evaluate()
+        slopes = []
+        for step in (2 * eps, eps):
+            flat[i] = original + step
+            slopes.append((evaluate() - here) / step)
+            flat[i] = original
+        out[i] = 2 * slopes[1] - slopes[0]
+    return grad
+
+
+def adam_update(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay=0.0):
+    """Exercise ``adam_step``: Adam's update as the paper writes it, with bias-corrected copies m̂ and v̂ (two
+    new arrays per step), instead of the kernel's in-place form."""
+    notice("adam_step")
+    g = grad + weight_decay * param if weight_decay else grad
+    m[...] = beta1 * m + (1 - beta1) * g
+    v[...] = beta2 * v + (1 - beta2) * g * g
+    m_hat, v_hat = m / (1 - beta1 ** step), v / (1 - beta2 ** step)
+    param -= (lr * m_hat / (np.sqrt(v_hat) + eps)).astype(param.dtype, copy=False)
+
+
+# ---------------------------------------------------------------- hand-derived gradients: autodiff instead
+
+
+def autodiff_grads(exercise_id, loss, inputs, grad_output=None):
+    """A hand-derived gradient's stand-in: ∂⟨grad_output, loss(*inputs)⟩/∂input for each input array, by autodiff
+    (float64 arrays in, NumPy arrays out)."""
+    notice(exercise_id)
+    from ..autodiff import enable_grad, grad, tensor
+    tensors = [tensor(np.asarray(x, dtype=np.float64), requires_grad=True, dtype=np.float64) for x in inputs]
+    with enable_grad():
+        out = loss(*tensors)
+    return tuple(g.data for g in grad(out, tensors, None if grad_output is None else np.asarray(grad_output)))
+
+
+def linear_ae_grads(model, X):
+    """Exercise ``linear_ae_closed_form``: the gradients of ½ Σ‖x − x̂‖² over the batch X by autodiff, keyed like
+    ``model.named_parameters()``."""
+    notice("linear_ae_closed_form")
+    from ..autodiff import enable_grad, grad
+    names, params = zip(*model.named_parameters())
+    with enable_grad():
+        loss = model.loss(X, reduction="sum")
+    return {name: g.data for name, g in zip(names, grad(loss, list(params)))}
+
+
+def gaussian_kl_grads(mu, logvar):
+    """Exercise ``vae_kl_grads``: (∂KL/∂μ, ∂KL/∂logvar) of the summed closed-form KL, by autodiff."""
+    from ..nn import functional as F
+    return autodiff_grads("vae_kl_grads", lambda m, v: F.gaussian_kl(m, v, reduction="sum"), [mu, logvar])
+
+
+def reparameterization_grads(g_z, logvar, eps):
+    """Exercise ``vae_reparam_grads``: (∂L/∂μ, ∂L/∂logvar) through z = reparameterize(μ, logvar, ε) given
+    ∂L/∂z, by autodiff, shaped like z (at μ = 0: the gradient does not depend on μ's value)."""
+    from ..nn import functional as F
+    shape = np.broadcast_shapes(np.shape(g_z), np.shape(logvar), np.shape(eps))
+    return autodiff_grads("vae_reparam_grads", lambda m, v: F.reparameterize(m, v, eps=eps)[0],
+                          [np.zeros(shape), np.broadcast_to(logvar, shape)], grad_output=np.broadcast_to(g_z, shape))
+
+
+def sparse_ae_delta(model, X):
+    """Exercise ``sparse_delta``: δ² for the batch X, m·∂J/∂z² (z² the code's pre-activation, m the batch size),
+    by autodiff of the sparse autoencoder's loss (without weight decay, which does not reach δ²)."""
+    from ..autodiff import no_grad
+
+    def loss(z2):
+        h = z2.sigmoid()
+        return model.reconstruction_loss(X, h) + model.sparsity_penalty(h)
+    with no_grad():
+        z2 = model.encoder(X).data
+    return len(X) * autodiff_grads("sparse_delta", loss, [z2])[0]
+
+
+# ---------------------------------------------------------------- autoencoder track: other methods
+
+
+def nearest_codes(z, codebook):
+    """Exercise ``vq_nearest_code``: argminₖ ‖zₙ − eₖ‖² by brute force, the (N, K, d) differences of a few
+    rows at a time, instead of one matrix product."""
+    notice("vq_nearest_code")
+    vectors = z.reshape(-1, codebook.shape[1])
+    indices = np.empty(len(vectors), dtype=np.int64)
+    for start in range(0, len(vectors), 256):
+        difference = vectors[start:start + 256, None, :] - codebook[None, :, :]
+        indices[start:start + 256] = (difference * difference).sum(axis=2).argmin(axis=1)
+    return indices.reshape(z.shape[:-1])
+
+
+def conv_output_size(size, kernel, stride, padding):
+    """Exercise ``conv_output_size``: slide the kernel along the padded axis and count where it fits."""
+    notice("conv_output_size")
+    positions, start = 0, 0
+    while start + kernel <= size + 2 * padding:
+        positions, start = positions + 1, start + stride
+    return positions
+
+
+def roc_curve(scores, is_anomaly):
+    """Exercise ``roc_curve``: for each distinct score t, highest first, count the flagged samples (score ≥ t) of
+    each class — one comparison per sample and threshold, instead of one sort and running counts."""
+    notice("roc_curve")
+    thresholds = np.unique(scores)[::-1]
+    flagged_anomalies, flagged_normals = [], []
+    for start in range(0, len(thresholds), 256):
+        flagged = scores[None, :] >= thresholds[start:start + 256, None]
+        flagged_anomalies.append((flagged & is_anomaly).sum(axis=1))
+        flagged_normals.append((flagged & ~is_anomaly).sum(axis=1))
+    tpr = np.concatenate(flagged_anomalies) / is_anomaly.sum()
+    fpr = np.concatenate(flagged_normals) / (~is_anomaly).sum()
+    return np.r_[0.0, fpr], np.r_[0.0, tpr], np.r_[np.inf, thresholds]
+
+
+def cyclic_lr(base_lr, max_lr, step_size, iteration, halve_each_cycle):
+    """Exercise ``cyclic_lr``: walk the triangle from iteration 0 — up by (max − base)/step_size per step for
+    step_size steps, then down as many, the amplitude halved after each cycle if asked — instead of its
+    closed form."""
+    notice("cyclic_lr")
+    cycle_length = 2 * step_size
+    amplitude = max_lr - base_lr
+    cycles = iteration // cycle_length
+    if halve_each_cycle:
+        amplitude /= 2 ** cycles
+    height = 0.0
+    for t in range(iteration - cycles * cycle_length):
+        height += 1 if t < step_size else -1
+    return base_lr + amplitude * height / step_size
+
+
+def masking_noise(x, fraction, rng, fixed_count=False):
+    """Exercise ``masking_noise``: multiply x by keep-or-drop factors — a Bernoulli(1 − fraction) draw per entry,
+    or, with ``fixed_count``, a random permutation of each sample's exact number of zeros and ones."""
+    notice("masking_noise")
+    if not fixed_count:
+        return x * rng.binomial(1, 1 - fraction, size=x.shape).astype(x.dtype)
+    samples = x.reshape(len(x), -1) if x.ndim > 1 else x.reshape(1, -1)
+    n_features = samples.shape[1]
+    dropped = round(fraction * n_features)
+    keep = np.array([rng.permutation(np.r_[np.zeros(dropped), np.ones(n_features - dropped)]) for _ in samples])
+    return (samples * keep.astype(x.dtype)).reshape(x.shape)
+
+
+def kaiming_gain(negative_slope):
+    """Exercise ``kaiming_gain``: 1/√E[f(z)²] for z ~ N(0, 1) and f = LeakyReLU(negative_slope), the expectation
+    by the trapezoid rule on a fine grid instead of in closed form."""
+    notice("kaiming_gain")
+    z = np.linspace(-12, 12, 240_001)
+    density = np.exp(-z * z / 2) / np.sqrt(2 * np.pi)
+    activation = np.where(z > 0, z, negative_slope * z)
+    return float(1 / np.sqrt(np.trapezoid(activation ** 2 * density, z)))
+
+
+def nearest_neighbour_votes(train_points, train_labels, test_points, k):
+    """Exercise ``lesson12_knn``: the labels of each test point's k nearest training points (k, one row per test
+    point), the distances computed one test point at a time."""
+    notice("lesson12_knn")
+    votes = np.empty((len(test_points), k), dtype=train_labels.dtype)
+    for row, point in enumerate(test_points):
+        distances = ((train_points - point) ** 2).sum(axis=1)
+        votes[row] = train_labels[np.argsort(distances, kind="stable")[:k]]
+    return votes
