@@ -62,6 +62,7 @@ def test_reparameterised_gradient_is_unbiased_and_beats_the_score_function():
 # ---------------------------------------------------------------- hand-derived gradients, three ways
 
 
+@pytest.mark.vae_kl_grads
 def test_kl_grads_three_ways():
     rng = np.random.default_rng(2)
     mu0, logvar0 = gaussian_params(rng, (5, 3))
@@ -80,6 +81,7 @@ def test_kl_grads_three_ways():
         assert mg.relative_error(auto, num) < TIGHT
 
 
+@pytest.mark.vae_reparam_grads
 def test_reparam_grads_three_ways():
     rng = np.random.default_rng(3)
     mu0, logvar0 = gaussian_params(rng, (4, 3))
