@@ -55,13 +55,16 @@ def answers(root):
     return found
 
 
+def manifest(root):
+    """The copy's exercises.json: {exercise id: its lesson, track, points, file, task, hints, stubs}; {} elsewhere."""
+    path = pathlib.Path(root) / MANIFEST
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 def unsolved(root, stubs=None):
     """The ids of the exercises at ``root`` whose blocks all still hold a stub (``stubs``: {id: [stub code, …]};
     default: the copy's own ``exercises.json``). An empty set outside a student copy."""
     if stubs is None:
-        manifest = pathlib.Path(root) / MANIFEST
-        if not manifest.is_file():
-            return set()
-        stubs = {key: entry["stubs"] for key, entry in json.loads(manifest.read_text(encoding="utf-8")).items()}
+        stubs = {key: entry["stubs"] for key, entry in manifest(root).items()}
     return {exercise_id for exercise_id, blocks in answers(root).items()
             if exercise_id in stubs and all(block in stubs[exercise_id] for block in blocks)}

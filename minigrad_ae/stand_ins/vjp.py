@@ -102,7 +102,7 @@ def _reduction_as_product(a, axis, keepdims, scale):
     reduced = set(range(a.ndim)) if axis is None else {k % a.ndim for k in np.atleast_1d(axis).tolist()}
     kept = [k for k in range(a.ndim) if k not in reduced]
     n = int(np.prod([a.shape[k] for k in reduced]))
-    rows = a.transpose(*kept, *sorted(reduced)).reshape(-1, n)
+    rows = a.transpose(*kept, *sorted(reduced)).reshape(int(np.prod([a.shape[k] for k in kept])), n)
     out = F.linear(rows, np.full((1, n), scale(n), dtype=a.dtype))
     shape = [1 if k in reduced else size for k, size in enumerate(a.shape)] if keepdims else [a.shape[k] for k in kept]
     return out.reshape(*shape)
