@@ -272,11 +272,12 @@ EXERCISES = (
              marked=False),
     # ---------------------------------------------------------------- lesson 12: latent spaces
     Exercise("lesson12_knn", 12, "autoencoder", 1, "lessons/12_latent_spaces.py", "knn_accuracy",
-             "In lesson 12's knn_accuracy: the squared Euclidean distances between every test point (T, d) and "
-             "every training point (N, d), a (T, N) array, with one matrix product and no (T, N, d) array.",
+             "In lesson 12's knn_accuracy: `nearest`, the indices (T, k) of the k training points (N, d) nearest "
+             "to each test point (T, d) in Euclidean distance, from a (T, N) array of squared distances computed "
+             "with one matrix product and no (T, N, d) array.",
              ("Expand ‖a − b‖² into three terms.",),
              marked=False,
-             stub=_call("votes = stand_ins.nearest_neighbour_votes(train_points, train_labels, test_points, k)")),
+             stub=_call("nearest = stand_ins.nearest_neighbours(train_points, test_points, k)")),
     # ---------------------------------------------------------------- lesson 13: adversarial
     Exercise("bce_with_logits_backward", 13, "autoencoder", 2, FUSED, "BCEWithLogits.backward",
              "BCEWithLogits.backward(ctx, g): ℓ = log(1 + eᶻ) − z·y per element for logits z and targets y, then "

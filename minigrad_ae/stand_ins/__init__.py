@@ -44,10 +44,10 @@ class NotSolvedError(RuntimeError):
 from .vjp import missing_kernel, vjp  # noqa: E402  (they use notice, defined above)
 from .substitutes import (adam_update, autodiff_grads, central_differences, conv_output_size,  # noqa: E402
                           cyclic_lr, gaussian_kl_grads, kaiming_gain, linear_ae_grads, masking_noise,
-                          nearest_codes, nearest_neighbour_votes, reparameterization_grads, roc_curve,
+                          nearest_codes, nearest_neighbours, reparameterization_grads, roc_curve,
                           scatter, sparse_ae_delta, topological_order, unbroadcast)
 
 __all__ = ["NotSolvedError", "adam_update", "autodiff_grads", "calls", "central_differences", "conv_output_size",
            "cyclic_lr", "gaussian_kl_grads", "kaiming_gain", "linear_ae_grads", "masking_noise", "missing_kernel",
-           "nearest_codes", "nearest_neighbour_votes", "notice", "reparameterization_grads", "roc_curve",
+           "nearest_codes", "nearest_neighbours", "notice", "reparameterization_grads", "roc_curve",
            "scatter", "sparse_ae_delta", "topological_order", "unbroadcast", "used", "vjp"]

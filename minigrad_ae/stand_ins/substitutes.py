@@ -226,12 +226,12 @@ def kaiming_gain(negative_slope):
     return float(1 / np.sqrt(np.trapezoid(activation ** 2 * density, z)))
 
 
-def nearest_neighbour_votes(train_points, train_labels, test_points, k):
-    """Exercise ``lesson12_knn``: the labels of each test point's k nearest training points (k, one row per test
-    point), the distances computed one test point at a time."""
+def nearest_neighbours(train_points, test_points, k):
+    """Exercise ``lesson12_knn``: the indices of each test point's k nearest training points (T, k), nearest
+    first, the distances computed one test point at a time."""
     notice("lesson12_knn")
-    votes = np.empty((len(test_points), k), dtype=train_labels.dtype)
+    nearest = np.empty((len(test_points), k), dtype=np.int64)
     for row, point in enumerate(test_points):
         distances = ((train_points - point) ** 2).sum(axis=1)
-        votes[row] = train_labels[np.argsort(distances, kind="stable")[:k]]
-    return votes
+        nearest[row] = np.argsort(distances, kind="stable")[:k]
+    return nearest
