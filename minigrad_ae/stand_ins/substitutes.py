@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from . import notice
+from .notices import notice
 
 
 # ---------------------------------------------------------------- autodiff track

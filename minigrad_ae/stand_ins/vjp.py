@@ -14,7 +14,7 @@
 """
 import numpy as np
 
-from . import NotSolvedError, notice
+from .notices import NotSolvedError, notice
 from .finite_differences import along_aligned_axes, elementwise, left_slopes
 
 ELEMENTWISE = {"Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Sqrt", "Abs", "Tanh", "Sigmoid", "Clip",
