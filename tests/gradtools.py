@@ -93,18 +93,20 @@ def assert_second_order_matches(fn, arrays_in, seed=0, rtol=1e-6, atol=1e-7, eps
                                    err_msg=f"input {i}")
 
 
-def assert_three_way(hand, fn, inputs, grad_output=None, tolerance=1e-9):
+def assert_three_way(hand, fn, inputs, grad_output=None, tolerance=1e-9, eps=1e-6):
     """A hand-derived gradient, autodiff's and float64 central differences agree pairwise (relative error ‖a − b‖ /
     ‖a + b‖ below ``tolerance``). ``hand``: one array per input; ``fn(*tensors)`` the function they differentiate;
-    ``grad_output``: the upstream gradient for a non-scalar output. Returns the three lists."""
-    tensors = [mg.tensor(np.asarray(x, dtype=np.float64), requires_grad=True) for x in inputs]
-    mg.backward(fn(*tensors), grad_output)
+    ``inputs``: arrays, or leaf Tensors ``fn`` reads itself (a model's parameters); ``grad_output``: the upstream
+    gradient of a non-scalar output. Returns (autodiff, numeric), one list entry per input."""
+    tensors = [x if isinstance(x, mg.Tensor) else mg.tensor(np.asarray(x, dtype=np.float64)) for x in inputs]
+    for t in tensors:
+        t.requires_grad, t.grad = True, None
+    fn(*tensors).backward(grad_output)
     autodiff = [np.zeros(t.shape) if t.grad is None else t.grad for t in tensors]
-    numeric = mg.numerical_grad(fn, [mg.tensor(np.asarray(x, dtype=np.float64)) for x in inputs],
-                                grad_output=grad_output)
+    numeric = mg.numerical_grad(fn, tensors, eps=eps, grad_output=grad_output)
     for i, (h, a, n) in enumerate(zip(hand, autodiff, numeric)):
         for pair, (x, y) in {"hand vs autodiff": (h, a), "hand vs numeric": (h, n),
                              "autodiff vs numeric": (a, n)}.items():
             error = mg.relative_error(x, y)
             assert error < tolerance, f"input {i}: {pair} relative error {error:.2e}"
-    return hand, autodiff, numeric
+    return autodiff, numeric

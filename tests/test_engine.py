@@ -186,7 +186,6 @@ def layer_of(module):
     return part
 
 
-@pytest.mark.xfail(strict=True, reason="models/stacked.py imports train.fit; greedy pretraining moves above models")
 def test_no_module_imports_from_a_layer_above_it():
     upward = []
     for module, targets in package_imports().items():

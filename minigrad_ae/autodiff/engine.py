@@ -12,8 +12,8 @@ from contextlib import nullcontext
 import numpy as np
 
 from . import mode
-from .tensor import Tensor
-from ..validate import ShapeError
+from .tensor import Tensor, as_array
+from ..validate import ShapeError, shape as check_shape
 
 
 def topological_order(roots):
@@ -118,11 +118,14 @@ def unbroadcast(grad, shape):
     If x of shape (3, 1) met y of shape (4,), the output and its gradient have shape (3, 4); x's gradient must
     be (3, 1) and y's (4,), each element getting every share of g that came from it. Works on arrays and Tensors.
     """
+    if not isinstance(grad, Tensor):
+        grad = as_array(grad, "grad", "unbroadcast")
     if grad.shape == shape:
         return grad
+    shape = check_shape(shape, "shape", "unbroadcast")
     added = grad.ndim - len(shape)
     if added < 0 or any(n not in (1, m) for n, m in zip(shape, grad.shape[added:])):
-        raise ValueError(f"a gradient of shape {grad.shape} cannot be summed back to shape {shape}")
+        raise ValueError(f"unbroadcast: a gradient of shape {grad.shape} cannot be summed back to shape {shape}")
     # BEGIN SOLUTION unbroadcast
     # sum over the axes broadcasting added in front, and over the size-1 axes it stretched (kept as size 1)
     stretched = tuple(added + i for i, n in enumerate(shape) if n == 1 and grad.shape[added + i] != 1)
@@ -158,7 +161,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
     An input no output depends on is an error, or None with ``allow_unused=True``.
     """
     outputs, inputs = _as_tensor_list(outputs, "outputs"), _as_tensor_list(inputs, "inputs")
-    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
+    if not isinstance(grad_outputs, (list, tuple)):   # None, or one gradient (a Tensor, an array, a number)
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs; give one each.")
@@ -166,7 +169,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} {t.shape} does not require grad, so nothing is differentiated "
                                "with respect to it. Create it with requires_grad=True.")
-    seeds = [_seed(out, g, create_graph, "grad") for out, g in zip(outputs, grad_outputs)]
+    seeds = [_seed(out, g, create_graph, "grad", "grad_outputs") for out, g in zip(outputs, grad_outputs)]
     retain = create_graph if retain_graph is None else retain_graph
     wanted, found = {id(t) for t in inputs}, {}
     for node, g, private in backprop(outputs, seeds, retain, create_graph):
@@ -182,7 +185,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
     return tuple(results)
 
 
-def _seed(root, grad, create_graph, caller):
+def _seed(root, grad, create_graph, caller, name="grad"):
     """The upstream gradient ∂L/∂root that starts the walk: 1 for a one-element root, else ``grad`` (checked)."""
     if not root.requires_grad:
         raise RuntimeError(f"{caller}: this tensor does not require grad, so there is no graph to walk. "
@@ -197,7 +200,7 @@ def _seed(root, grad, create_graph, caller):
     elif isinstance(grad, Tensor) and create_graph:
         seed = grad
     else:
-        seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
+        seed = as_array(grad, name, caller).astype(root.dtype, copy=False)
     if seed.shape != root.shape:
         raise ShapeError(f"{caller}: the upstream gradient has shape {seed.shape} but the output has shape "
                          f"{root.shape}; they must match.")
@@ -205,7 +208,7 @@ def _seed(root, grad, create_graph, caller):
 
 
 def _as_tensor_list(values, name):
-    values = [values] if isinstance(values, Tensor) else list(values)
-    if not values or not all(isinstance(v, Tensor) for v in values):
-        raise TypeError(f"grad: {name} must be a Tensor or a non-empty sequence of Tensors.")
-    return values
+    tensors = [values] if isinstance(values, Tensor) else list(values) if isinstance(values, (list, tuple)) else []
+    if not tensors or not all(isinstance(v, Tensor) for v in tensors):
+        raise TypeError(f"grad: {name} must be a Tensor or a non-empty list of Tensors, got {values!r:.80}.")
+    return tensors

@@ -119,9 +119,15 @@ def swapaxes(self, axis1, axis2):
     return ops.Transpose.apply(self, axes=tuple(axes))
 
 
+def argmax(self, dim=None, keepdim=False, *, axis=None):
+    """Position of the largest entry along ``dim`` (in the flattened tensor for None): an int64 Tensor with no
+    gradient, as ``torch.argmax``. ``(logits.argmax(dim=1) == labels).sum().item()`` counts right answers."""
+    return Tensor(np.argmax(self.data, axis=_axis(axis, dim, "argmax"), keepdims=keepdim), dtype=np.int64)
+
+
 def _compare(compare):
     def method(self, other):
-        return compare(self.data, as_array(other))
+        return compare(self.data, as_array(other, "other", "comparison"))
     method.__doc__ = "A boolean NumPy mask (not a Tensor: a comparison has no gradient)."
     return method
 
@@ -144,6 +150,8 @@ _T.__getitem__ = _getitem
 _T.__iter__ = lambda self: (self[i] for i in range(len(self)))
 _T.__lt__, _T.__le__ = _compare(np.less), _compare(np.less_equal)
 _T.__gt__, _T.__ge__ = _compare(np.greater), _compare(np.greater_equal)
+_T.__eq__, _T.__ne__ = _compare(np.equal), _compare(np.not_equal)   # elementwise, as PyTorch's
+_T.__hash__ = object.__hash__   # still hashed by identity (as PyTorch's): tensors stay usable in sets and as keys
 # shape
 _T.T = property(lambda self: ops.Transpose.apply(self, axes=None), doc="Reverse the axes (the matrix transpose).")
 _T.transpose = _T.permute = transpose
@@ -156,7 +164,7 @@ _T.sum, _T.mean, _T.max = _reduction(ops.Sum, "sum"), _reduction(ops.Mean, "mean
 _T.exp, _T.log, _T.sqrt, _T.abs = (_method(ops.Exp, "exp"), _method(ops.Log, "log"), _method(ops.Sqrt, "sqrt"),
                                    _method(ops.Abs, "abs"))
 _T.tanh, _T.sigmoid, _T.relu = _method(ops.Tanh, "tanh"), _method(ops.Sigmoid, "sigmoid"), _method(ops.ReLU, "relu")
-_T.leaky_relu, _T.clip = leaky_relu, clip
+_T.leaky_relu, _T.clip, _T.argmax = leaky_relu, clip, argmax
 # autodiff
 _T.backward = engine.backward
 _T.graph = lambda self: print(graph_text(self))

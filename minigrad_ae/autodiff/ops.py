@@ -14,10 +14,10 @@ import numpy as np
 
 from .. import kernels
 from ..kernels import elementwise
-from ..validate import ShapeError
+from ..validate import ShapeError, axis as check_axis, integer, positive_int, shape as check_shape
 from .engine import unbroadcast
 from .function import BROADCAST_HINT, Function
-from .tensor import Tensor, as_array
+from .tensor import Tensor, as_array, as_operand, as_tensor, as_tensors
 
 # ---------------------------------------------------------------- arithmetic
 
@@ -212,7 +212,12 @@ class BroadcastTo(Function):
 
 def broadcast_to(x, shape):
     """``x`` repeated to ``shape`` (NumPy's broadcasting rules): an array stays an array, a Tensor records the op."""
-    return BroadcastTo.apply(x, shape=tuple(shape)) if isinstance(x, Tensor) else np.broadcast_to(x, shape)
+    x = x if isinstance(x, Tensor) else as_array(x, "x", "broadcast_to")
+    shape = check_shape(shape, "shape", "broadcast_to")
+    if len(x.shape) > len(shape) or any(n not in (1, m) for n, m in zip(x.shape[::-1], shape[::-1])):
+        raise ShapeError(f"broadcast_to: x of shape {x.shape} cannot be repeated to shape {shape}: compared from the "
+                         "right, each of its sizes must equal the target's or be 1.")
+    return BroadcastTo.apply(x, shape=shape) if isinstance(x, Tensor) else np.broadcast_to(x, shape)
 
 
 class GetItem(Function):
@@ -311,22 +316,43 @@ class Where(Function):
 
 def concatenate(tensors, axis=0):
     """Join tensors along an existing axis; the gradient is split back into the pieces."""
-    return Concatenate.apply(*tensors, axis=axis)
+    return Concatenate.apply(*_joinable(tensors, axis, "concatenate", "axis"), axis=axis)
 
 
 def cat(tensors, dim=0):
     """``torch.cat``: ``concatenate`` with PyTorch's names."""
-    return concatenate(tensors, axis=dim)
+    return Concatenate.apply(*_joinable(tensors, dim, "cat", "dim"), axis=dim)
 
 
 def stack(tensors, axis=0):
     """Join same-shaped tensors along a new axis; the gradient is sliced back out."""
-    return Stack.apply(*tensors, axis=axis)
+    return Stack.apply(*_joinable(tensors, axis, "stack", "axis", new_axis=True), axis=axis)
+
+
+def _joinable(tensors, axis, func, axis_name, new_axis=False):
+    """The tensors, checked: the same shape except along ``axis`` (exactly the same for a ``new_axis``)."""
+    tensors = as_tensors(tensors, "tensors", func)
+    first = tensors[0].shape
+    at = check_axis(axis, len(first) + new_axis, axis_name, func)
+    for i, t in enumerate(tensors):
+        if len(t.shape) != len(first) or any(n != m for k, (n, m) in enumerate(zip(t.shape, first))
+                                             if new_axis or k != at):
+            rule = "the same shape" if new_axis else f"the same shape except along {axis_name} {axis}"
+            raise ShapeError(f"{func}: tensors[{i}] has shape {t.shape} and tensors[0] {first}; they need {rule}.")
+    return tensors
 
 
 def where(condition, x, y):
     """Pick x where ``condition`` is true, else y (a constant mask: no gradient flows into it)."""
-    return Where.apply(x, y, condition=np.asarray(as_array(condition), dtype=bool))
+    condition = as_array(condition, "condition", "where")
+    x, y = as_operand(x, "x", "where"), as_operand(y, "y", "where")
+    shapes = [np.shape(a.data if isinstance(a, Tensor) else a) for a in (condition, x, y)]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ShapeError(f"where: condition {shapes[0]}, x {shapes[1]} and y {shapes[2]} do not broadcast "
+                         f"together. {BROADCAST_HINT}") from None
+    return Where.apply(x, y, condition=condition.astype(bool, copy=False))
 
 
 # ---------------------------------------------------------------- reductions
@@ -589,21 +615,27 @@ class Clip(Function):
 
 def chunk(x, chunks, axis=0):
     """Split ``x`` into ``chunks`` pieces along ``axis`` (as ``torch.chunk``: each ⌈n/chunks⌉ long, the last shorter)."""
-    n = x.shape[axis]
-    size = -(-n // chunks)   # ceiling division
-    return split(x, size, axis)
+    x = as_tensor(x, "x", "chunk")
+    n = x.shape[check_axis(axis, x.ndim, "axis", "chunk")]
+    size = -(-n // positive_int(chunks, "chunks", "chunk"))   # ceiling division
+    return _split(x, max(size, 1), axis, "chunk")
 
 
 def split(x, split_size_or_sections, axis=0):
     """Pieces of ``x`` along ``axis``: of ``split_size`` each (the last may be shorter), or of the given sizes
     (as ``torch.split``). Each piece is an indexing op, so the gradient flows back into its slice."""
-    n = x.shape[axis]
-    if isinstance(split_size_or_sections, (int, np.integer)):
-        sizes = [min(split_size_or_sections, n - start) for start in range(0, n, split_size_or_sections)]
+    return _split(as_tensor(x, "x", "split"), split_size_or_sections, axis, "split")
+
+
+def _split(x, split_size_or_sections, axis, func):
+    n = x.shape[check_axis(axis, x.ndim, "axis", func)]
+    if not isinstance(split_size_or_sections, (list, tuple)):
+        size = positive_int(split_size_or_sections, "split_size_or_sections", func)
+        sizes = [min(size, n - start) for start in range(0, n, size)]
     else:
-        sizes = list(split_size_or_sections)
+        sizes = [integer(size, "each section's size", func, low=0) for size in split_size_or_sections]
         if sum(sizes) != n:
-            raise ShapeError(f"split: the sections {sizes} add up to {sum(sizes)}, but axis {axis} of shape "
+            raise ShapeError(f"{func}: the sections {sizes} add up to {sum(sizes)}, but axis {axis} of shape "
                              f"{x.shape} has {n} elements; they must match.")
     before = (slice(None),) * (axis % x.ndim)
     starts = np.cumsum([0] + sizes[:-1]).tolist()

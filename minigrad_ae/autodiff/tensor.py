@@ -7,7 +7,8 @@ tensor → engine → function → ops → methods (the engine walks any graph o
 """
 import numpy as np
 
-from ..validate import generator
+from ..validate import dtype as check_dtype
+from ..validate import generator, is_integer, numeric_array, shape as check_shape
 
 
 class Tensor:
@@ -42,7 +43,18 @@ class Tensor:
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
+
+    @property
+    def size(self):
+        """The number of elements (NumPy's ``a.size``); called, PyTorch's ``t.size()`` / ``t.size(dim)``."""
+        return ElementCount(self.data.shape)
+
+    def to(self, device):
+        """The tensor itself for ``"cpu"`` (PyTorch's ``.to(device)``); there is no other device here."""
+        if str(device) != "cpu":
+            raise ValueError(f"to: minigrad_ae runs on the CPU only, got device {device!r}. Drop the .to(...) call, "
+                             "or write .to('cpu').")
+        return self
 
     @property
     def is_leaf(self):
@@ -93,29 +105,73 @@ class Tensor:
         return f"tensor({body}, {', '.join(extras)})"
 
 
-def as_array(x):
-    """The NumPy array behind ``x``: a Tensor's ``data``, anything else through ``np.asarray`` (no copy if it can)."""
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+class ElementCount(int):
+    """An int (a tensor's element count) that can also be called like PyTorch's ``size``: ``t.size()`` is the
+    shape and ``t.size(0)`` its first dimension, so ``x.view(x.size(0), -1)`` ports unchanged."""
+
+    def __new__(cls, shape):
+        count = super().__new__(cls, int(np.prod(shape, dtype=np.int64)))
+        count.shape = shape
+        return count
+
+    def __call__(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
 
 
-def as_tensor(x):
-    """Tensors pass through (keeping their graph); arrays, lists and numbers become constant tensors."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+def as_array(x, name="x", func="as_array"):
+    """The array of real numbers behind ``x``: a Tensor's ``data``, else ``x`` (array, list, number) through
+    ``np.asarray`` (no copy if it can). Strings, objects and complex numbers are refused, naming ``func``, the
+    public function ``x`` was given to, and ``name``, its argument."""
+    return x.data if isinstance(x, Tensor) else numeric_array(x, name, func)
+
+
+def float64_array(x, name, func):
+    """``as_array`` in float64: for the NumPy computations (PCA, hand-derived gradients, ROC curves) that float32
+    rounding would spoil."""
+    return as_array(x, name, func).astype(np.float64, copy=False)
+
+
+def as_tensor(x, name="x", func="as_tensor"):
+    """Tensors pass through (keeping their graph); arrays, lists and numbers become constant tensors (float32
+    unless float64); anything else is refused like ``as_array`` does. Data enters the ops through here."""
+    return x if isinstance(x, Tensor) else Tensor(as_array(x, name, func))
+
+
+def as_operand(x, name, func):
+    """``x`` as an op's input beside other tensors: Tensors and real numbers as they are (the op gives a number
+    its graph's dtype), arrays checked to hold real numbers, lists as tensors (float32, as ``mg.tensor`` makes
+    them); anything else is refused naming ``func``."""
+    if isinstance(x, (Tensor, bool, int, float, np.bool_, np.integer, np.floating)):
+        return x
+    return as_array(x, name, func) if isinstance(x, np.ndarray) else as_tensor(x, name, func)
+
+
+def as_tensors(values, name, func):
+    """A list or tuple of tensors as a list of Tensors (arrays, lists and numbers become constant tensors);
+    anything else, or an empty list, is refused naming ``func``."""
+    if not isinstance(values, (list, tuple)):
+        raise TypeError(f"{func}: {name} must be a list or tuple of tensors, e.g. {func}([a, b]), got "
+                        f"{type(values).__name__}.")
+    if not values:
+        raise ValueError(f"{func}: {name} is empty; give it at least one tensor.")
+    return [as_tensor(value, f"{name}[{i}]", func) for i, value in enumerate(values)]
 
 
 def _to_array(data, dtype, requires_grad):
     """NumPy array for a new tensor: float32 unless the data is float64 or ``dtype`` says otherwise."""
     if isinstance(data, Tensor):
         data = data.data
+    if dtype is not None:
+        dtype = check_dtype(dtype, "dtype", "tensor")
     try:
         arr = np.asarray(data, dtype=dtype)
     except (ValueError, TypeError) as err:
         raise TypeError(f"tensor: cannot make a numeric array from this {type(data).__name__} ({err}). "
                         "Nested lists must be rectangular and hold numbers only.") from None
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"tensor: data of dtype {arr.dtype} is not real-valued; pass real numbers.")
     keeps_dtype = isinstance(data, (np.ndarray, np.generic)) and arr.dtype in (np.float32, np.float64)
     if dtype is None and not keeps_dtype:  # Python floats and lists become float32, not NumPy's float64
-        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_) or arr.dtype.kind == "c":
-            raise TypeError(f"tensor: data of dtype {arr.dtype} is not real-valued; pass real numbers.")
         arr = arr.astype(np.float32)
     if requires_grad and not np.issubdtype(arr.dtype, np.floating):
         raise TypeError(f"tensor: a {arr.dtype} tensor cannot require grad (gradients need real numbers). "
@@ -128,38 +184,58 @@ def tensor(data, requires_grad=False, dtype=None, name=None):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
-def zeros(shape, dtype=np.float32, requires_grad=False):
-    """A tensor of zeros."""
-    return Tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad)
+def zeros(*size, dtype=np.float32, requires_grad=False):
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``, as ``torch.zeros``."""
+    return Tensor(np.zeros(_size(size, "zeros"), check_dtype(dtype, "dtype", "zeros")), requires_grad=requires_grad)
 
 
-def ones(shape, dtype=np.float32, requires_grad=False):
-    """A tensor of ones."""
-    return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad)
+def ones(*size, dtype=np.float32, requires_grad=False):
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``, as ``torch.ones``."""
+    return Tensor(np.ones(_size(size, "ones"), check_dtype(dtype, "dtype", "ones")), requires_grad=requires_grad)
 
 
-def randn(shape, rng=None, dtype=np.float32, requires_grad=False):
-    """Standard-normal samples N(0, 1) drawn from ``rng`` (a ``np.random.Generator``)."""
-    rng = generator(rng, "randn")
-    return Tensor(rng.standard_normal(shape).astype(dtype), requires_grad=requires_grad)
+def randn(*size, rng=None, dtype=np.float32, requires_grad=False):
+    """Standard-normal samples N(0, 1) drawn from ``rng`` (a ``np.random.Generator``): ``randn(2, 3, rng=rng)`` or
+    ``randn((2, 3), rng=rng)``. (``torch.randn`` draws from a global generator; here the draw names its own.)"""
+    shape, dtype = _size(size, "randn"), check_dtype(dtype, "dtype", "randn", floating=True)
+    return Tensor(generator(rng, "randn").standard_normal(shape).astype(dtype), requires_grad=requires_grad)
+
+
+def _size(size, func):
+    """The shape from PyTorch's two spellings, ``f(2, 3)`` and ``f((2, 3))``."""
+    if len(size) > 1 and not all(is_integer(n) for n in size):
+        raise TypeError(f"{func}: the size must be integers >= 0, as {func}(2, 3) or {func}((2, 3)); got "
+                        f"{', '.join(map(repr, size))}. Give the other arguments by name, e.g. dtype=np.float64.")
+    return check_shape(size[0] if len(size) == 1 else size, "size", func)
+
+
+def manual_seed(seed):
+    """There is no global random state to seed here (PyTorch's ``torch.manual_seed``): every random draw takes an
+    explicit generator. This raises with what to write instead."""
+    raise RuntimeError(f"manual_seed: minigrad_ae has no global random state. Make one generator, "
+                       f"rng = np.random.default_rng({seed!r}), and pass rng=rng to layers, mg.randn, dropout, "
+                       "DataLoader and fit: the run is then reproducible, and each part's draws are independent.")
 
 
 def zeros_like(x, requires_grad=False):
     """Zeros shaped and typed like ``x`` (a Tensor or array)."""
-    return zeros(np.shape(as_array(x)), _float_dtype(x), requires_grad)
+    x = as_array(x, "x", "zeros_like")
+    return zeros(x.shape, dtype=_float_dtype(x), requires_grad=requires_grad)
 
 
 def ones_like(x, requires_grad=False):
     """Ones shaped and typed like ``x`` (a Tensor or array)."""
-    return ones(np.shape(as_array(x)), _float_dtype(x), requires_grad)
+    x = as_array(x, "x", "ones_like")
+    return ones(x.shape, dtype=_float_dtype(x), requires_grad=requires_grad)
 
 
 def randn_like(x, rng=None, requires_grad=False):
     """N(0, 1) samples shaped and typed like ``x``, drawn from ``rng`` (PyTorch's ``torch.randn_like`` uses a
     global generator; here every random draw names its generator, so a seeded run is reproducible)."""
-    return randn(np.shape(as_array(x)), generator(rng, "randn_like"), _float_dtype(x), requires_grad)
+    x = as_array(x, "x", "randn_like")
+    return randn(x.shape, rng=generator(rng, "randn_like"), dtype=_float_dtype(x), requires_grad=requires_grad)
 
 
 def _float_dtype(x):
-    dtype = as_array(x).dtype
-    return dtype if dtype.kind == "f" else np.dtype(np.float32)
+    """float64 stays float64; everything else (float32, float16, ints, bools) makes float32."""
+    return x.dtype if x.dtype == np.float64 else np.dtype(np.float32)

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from ..autodiff import ShapeError, as_tensor
+from ..validate import dtype as check_dtype
 from ..validate import generator, integer, is_integer, positive_int
 from . import init
 from .fused import Convolution2d, TransposedConvolution2d
@@ -25,7 +26,7 @@ from .module import Module, Parameter
 # ---------------------------------------------------------------- functions
 def conv2d(x, weight, bias=None, stride=1, padding=0):
     """Cross-correlation y[n, o] = Σ_c W[o, c] ⋆ x[n, c] + b[o];  x (N, C, H, W), W (O, C, kh, kw), b (O,) / None."""
-    x = as_tensor(x)
+    x, weight = as_tensor(x, "x", "conv2d"), as_tensor(weight, "weight", "conv2d")
     out_channels, in_channels, kh, kw = _check_weight("conv2d", weight, "(out_channels, in_channels, kh, kw)")
     _check_input("conv2d", x, in_channels, weight)
     _check_geometry("conv2d", stride, padding)
@@ -38,7 +39,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
 
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0):
     """The adjoint of ``conv2d``: x (N, C, H, W), W (C, O, kh, kw), b (O,) or None  ->  (N, O, H_out, W_out)."""
-    x = as_tensor(x)
+    x, weight = as_tensor(x, "x", "conv_transpose2d"), as_tensor(weight, "weight", "conv_transpose2d")
     in_channels, out_channels, kh, kw = _check_weight("conv_transpose2d", weight, "(in_channels, out_channels, kh, kw)")
     _check_input("conv_transpose2d", x, in_channels, weight)
     _check_geometry("conv_transpose2d", stride, padding, output_padding)
@@ -67,7 +68,8 @@ class Conv2d(Module):
         _check_geometry("Conv2d", stride, padding)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         self.stride, self.padding = stride, padding
-        self.weight, self.bias = _init_params((out_channels, in_channels, kh, kw), out_channels, bias, rng, dtype)
+        self.weight, self.bias = _init_params((out_channels, in_channels, kh, kw), out_channels, bias, rng, dtype,
+                                              "Conv2d")
 
     def forward(self, x):
         return conv2d(x, self.weight, self.bias, self.stride, self.padding)
@@ -93,7 +95,8 @@ class ConvTranspose2d(Module):
         _check_geometry("ConvTranspose2d", stride, padding, output_padding)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.output_padding = stride, padding, output_padding
-        self.weight, self.bias = _init_params((in_channels, out_channels, kh, kw), out_channels, bias, rng, dtype)
+        self.weight, self.bias = _init_params((in_channels, out_channels, kh, kw), out_channels, bias, rng, dtype,
+                                              "ConvTranspose2d")
 
     def forward(self, x):
         return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding)
@@ -107,6 +110,7 @@ class ConvTranspose2d(Module):
 def _with_bias(name, weight, bias, out_channels):
     if bias is None:
         return (weight,)
+    bias = as_tensor(bias, "bias", name)
     if bias.shape != (out_channels,):
         raise ShapeError(f"{name}: bias of shape {bias.shape} does not fit weight {weight.shape}; it must be "
                          f"({out_channels},), one per output channel.")
@@ -151,9 +155,9 @@ def _kernel_pair(name, kernel_size):
     return int(pair[0]), int(pair[1])
 
 
-def _init_params(weight_shape, out_channels, bias, rng, dtype):
+def _init_params(weight_shape, out_channels, bias, rng, dtype, layer):
     """PyTorch's default: weight and bias ~ U(−1/√fan_in, 1/√fan_in), fan_in = weight_shape[1]·kh·kw."""
-    rng = generator(rng, "Conv2d")
+    rng, dtype = generator(rng, layer), check_dtype(dtype, "dtype", layer, floating=True)
     bound = 1 / math.sqrt(weight_shape[1] * weight_shape[2] * weight_shape[3])
     weight = init.uniform_(Parameter(np.empty(weight_shape, dtype)), -bound, bound, rng)
     return weight, (init.uniform_(Parameter(np.empty(out_channels, dtype)), -bound, bound, rng) if bias else None)

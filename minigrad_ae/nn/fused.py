@@ -11,7 +11,7 @@ The checking wrappers that users call live in functional.py, losses.py, conv.py 
 import numpy as np
 
 from .. import kernels
-from ..autodiff import Function, Tensor
+from ..autodiff import Function, Tensor, where
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -192,7 +192,11 @@ class BCEWithLogits(Function):
 
     @staticmethod
     def composite(z, y, reduction):
-        return reduce(-(-z).sigmoid().log() - z * y, reduction)   # log(1 + eᶻ) = −log σ(−z): smooth everywhere
+        # log(1 + eᶻ) = z − log σ(z) for z ≥ 0, −log σ(−z) for z < 0: the same analytic function either way (so
+        # every derivative agrees at 0), each evaluated where its σ ≥ ½ cannot underflow
+        positive = z.data >= 0
+        softplus = where(positive, z, 0 * z) - (z * np.where(positive, 1.0, -1.0)).sigmoid().log()
+        return reduce(softplus - z * y, reduction)
 
 
 # ---------------------------------------------------------------- classification

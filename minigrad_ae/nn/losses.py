@@ -5,9 +5,13 @@ fused.py (forward and hand-written VJP side by side); the others are built here 
 Each function checks its inputs first, so a bad value fails here with a message, not as NaN later.
 ``reduction``: 'mean' (average over elements, or samples), 'sum', or 'none' (no reduction).
 """
+import math
+
 import numpy as np
 
 from ..autodiff import ShapeError, as_array, as_tensor
+from ..validate import axis as check_axis
+from ..validate import number
 from .fused import BCE, MSE, REDUCTIONS, BCEWithLogits, GaussianKL, KLSparsity, LogSoftmax, reduce
 
 
@@ -16,26 +20,32 @@ from .fused import BCE, MSE, REDUCTIONS, BCEWithLogits, GaussianKL, KLSparsity, 
 
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error: mean((x − y)²) over all elements; x, y of the same shape."""
-    _check_pair("mse_loss", input, target, reduction)
-    return MSE.apply(input, target, reduction=reduction)
+    return MSE.apply(*_pair("mse_loss", input, target, reduction), reduction=reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """Mean absolute error: mean(|x − y|) over all elements, x and y of the same shape; built from autodiff ops
+    (|·| and a reduction), so ∂/∂x = sign(x − y)/n for 'mean' (0 where x = y) needs no code of its own."""
+    input, target = _pair("l1_loss", input, target, reduction)
+    return reduce((input - target).abs(), reduction)
 
 
 def binary_cross_entropy(input, target, reduction="mean"):
     """−[y log p + (1 − y) log(1 − p)] per element; ``input`` p are probabilities in [0, 1]."""
-    _check_pair("binary_cross_entropy", input, target, reduction)
-    p = as_array(input)
+    target = _targets("binary_cross_entropy", target)
+    input, target = _pair("binary_cross_entropy", input, target, reduction)
+    p = input.data
     if p.size and not (p.min() >= 0 and p.max() <= 1):  # two reductions, no temporaries; NaN fails both
         raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got values from "
                          f"{np.nanmin(p):.4g} to {np.nanmax(p):.4g}. Pass the logits through sigmoid first, or "
                          "(more stable) pass the logits to binary_cross_entropy_with_logits.")
-    _check_targets("binary_cross_entropy", target)
     return BCE.apply(input, target, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     """BCE of σ(z) computed from the logits z directly (stable for any z); z, y of the same shape."""
-    _check_pair("binary_cross_entropy_with_logits", logits, target, reduction)
-    _check_targets("binary_cross_entropy_with_logits", target)
+    target = _targets("binary_cross_entropy_with_logits", target)
+    logits, target = _pair("binary_cross_entropy_with_logits", logits, target, reduction, ("logits", "target"))
     return BCEWithLogits.apply(logits, target, reduction=reduction)
 
 
@@ -44,29 +54,37 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
 
 def log_softmax(x, axis=-1):
     """log softmax(x) along ``axis``: x − log Σₖ e^{xₖ}, computed stably."""
-    return LogSoftmax.apply(x, axis=axis)
+    return _log_softmax(x, axis, "log_softmax")
 
 
 def softmax(x, axis=-1):
     """e^{xᵢ} / Σₖ e^{xₖ} along ``axis`` (the exp of ``log_softmax``, so it never overflows)."""
-    return log_softmax(x, axis).exp()
+    return _log_softmax(x, axis, "softmax").exp()
+
+
+def _log_softmax(x, axis, func):
+    x = as_tensor(x, "x", func)
+    axis = check_axis(axis, x.ndim, "axis", func)
+    if x.shape[axis] == 0:
+        raise ShapeError(f"{func}: axis {axis} of x (shape {x.shape}) is empty; a softmax needs at least one value.")
+    return LogSoftmax.apply(x, axis=axis)
 
 
 def cross_entropy(logits, labels, reduction="mean"):
     """−log softmax(logits)[label] per sample; logits (batch, classes) or (classes,), integer labels (batch,) or ()."""
     check_reduction("cross_entropy", reduction)
-    labels = as_array(labels)
-    logits_shape = np.shape(as_array(logits))
-    if len(logits_shape) == 0 or labels.shape != logits_shape[:-1]:
-        raise ShapeError(f"cross_entropy: labels of shape {labels.shape} do not fit logits of shape {logits_shape}; "
+    logits, labels = as_tensor(logits, "logits", "cross_entropy"), as_array(labels, "labels", "cross_entropy")
+    if logits.ndim == 0 or labels.shape != logits.shape[:-1]:
+        raise ShapeError(f"cross_entropy: labels of shape {labels.shape} do not fit logits of shape {logits.shape}; "
                          "with logits (batch, classes) the labels must be (batch,), one class index per sample.")
     if not np.issubdtype(labels.dtype, np.integer):
         raise TypeError(f"cross_entropy: labels must be integer class indices, got dtype {labels.dtype}. "
                         "Use labels.astype(np.int64) (mg.tensor makes float32 unless given dtype=np.int64).")
-    classes = logits_shape[-1]
+    classes = logits.shape[-1]
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"cross_entropy: labels must lie in [0, {classes}) for {classes} classes, got values from "
                          f"{labels.min()} to {labels.max()}.")
+    check_not_empty("cross_entropy", labels.shape, reduction, "labels")
     picked = log_softmax(logits)[tuple(np.indices(labels.shape, sparse=True)) + (labels,)]
     return reduce(-picked, reduction)
 
@@ -77,52 +95,73 @@ def cross_entropy(logits, labels, reduction="mean"):
 def l1_penalty(h, reduction="mean"):
     """Σⱼ |hⱼ| per row of h (batch, hidden), then the mean ('mean') or sum ('sum') over rows, or per row ('none')."""
     check_reduction("l1_penalty", reduction)
-    return reduce(as_tensor(h).abs().sum(axis=-1), reduction)
+    h = as_tensor(h, "h", "l1_penalty")
+    if h.ndim == 0:
+        raise ShapeError("l1_penalty: h must be codes of shape (batch, hidden) or (hidden,), got a scalar.")
+    check_not_empty("l1_penalty", h.shape[:-1], reduction, f"h of shape {h.shape}")   # one value per row
+    return reduce(h.abs().sum(axis=-1), reduction)
 
 
 def kl_sparsity(rho_hat, rho):
-    """Σⱼ KL(ρ ‖ ρ̂ⱼ) between the target activation ρ and each unit's mean activation ρ̂ⱼ (a scalar)."""
-    rho_hat_data = as_array(rho_hat)
-    if np.ndim(rho) != 0 or not 0 < rho < 1:
-        raise ValueError(f"kl_sparsity: the target activation rho must be a number in (0, 1), got {rho!r}.")
-    if not np.all((rho_hat_data > 0) & (rho_hat_data < 1)):
+    """Σⱼ KL(ρ ‖ ρ̂ⱼ) between the target activation ρ and each unit's mean activation ρ̂ⱼ (a scalar).
+
+    NaN in ρ̂ (a diverged model, NaN data) gives a NaN penalty, which ``fit`` stops on, as for any loss."""
+    rho_hat = as_tensor(rho_hat, "rho_hat", "kl_sparsity")
+    rho = number(rho, "the target activation rho", "kl_sparsity", low=0, high=1, low_open=True, high_open=True)
+    values = rho_hat.data
+    if np.any((values <= 0) | (values >= 1)):
         raise ValueError(
             f"kl_sparsity: every rho_hat must lie strictly inside (0, 1), got values from "
-            f"{np.nanmin(rho_hat_data):.4g} to {np.nanmax(rho_hat_data):.4g}; log(rho_hat) or log(1 - rho_hat) would be NaN or infinite. This "
-            "happens e.g. when ReLU activations are averaged (a dead unit averages to 0, a large one above 1). "
-            "Fix: use sigmoid hidden activations, whose averages stay inside (0, 1).")
+            f"{np.nanmin(values):.4g} to {np.nanmax(values):.4g}; log(rho_hat) or log(1 - rho_hat) would be NaN or "
+            "infinite. This happens e.g. when ReLU activations are averaged (a dead unit averages to 0, a large one "
+            "above 1). Fix: use sigmoid hidden activations, whose averages stay inside (0, 1).")
     return KLSparsity.apply(rho_hat, rho=rho)
 
 
 def gaussian_kl(mu, logvar, reduction="sum"):
     """KL(N(μ, e^logvar) ‖ N(0, I)) = −½ Σⱼ (1 + logvarⱼ − μⱼ² − e^logvarⱼ) per row of (batch, latent),
     then summed over the batch ('sum'), averaged ('mean') or per sample ('none')."""
-    _check_pair("gaussian_kl", mu, logvar, reduction, names=("mu", "logvar"))
-    return GaussianKL.apply(as_tensor(mu), as_tensor(logvar), reduction=reduction)
+    mu, logvar = _pair("gaussian_kl", mu, logvar, reduction, names=("mu", "logvar"))
+    if mu.ndim == 0:
+        raise ShapeError("gaussian_kl: mu and logvar must be (batch, latent) or (latent,), got scalars.")
+    return GaussianKL.apply(mu, logvar, reduction=reduction)
 
 
 # ---------------------------------------------------------------- shared helpers
 
 
 def check_reduction(name, reduction):
-    if reduction not in REDUCTIONS:
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")
 
 
-def _check_targets(name, target):
-    """BCE targets are probabilities: 0..255 images would give a negative, unbounded loss that trains to nonsense."""
-    y = as_array(target)
+def _targets(name, target):
+    """BCE targets are probabilities: 0..255 images would give a negative, unbounded loss that trains to nonsense.
+    Checked before the shapes, so unscaled pixels are named as such whatever their shape."""
+    target = as_tensor(target, "target", name)
+    y = target.data
     if y.size and not (y.min() >= 0 and y.max() <= 1):
-        raise ValueError(f"{name}: target holds values from {np.nanmin(y):.4g} to {np.nanmax(y):.4g}; BCE needs "
-                         "targets in [0, 1] (a probability per element). Scale the images: X / 255 for 8-bit "
-                         "pixels, X / X.max() for other ranges.")
+        got = ("NaN" if np.isnan(y).any() else  # NaN data, not unscaled data: say so, not a range
+               f"values from {y.min():.4g} to {y.max():.4g}")
+        raise ValueError(f"{name}: target holds {got}; BCE needs targets in [0, 1] (a probability per element). "
+                         "Scale the images: X / 255 for 8-bit pixels, X / X.max() for other ranges.")
+    return target
 
 
-def _check_pair(name, input, target, reduction, names=("input", "target")):
-    """Refuse different shapes: broadcasting (batch, 1) against (batch,) would silently give a wrong loss."""
+def _pair(name, input, target, reduction, names=("input", "target")):
+    """Both as tensors (lists accepted), of one shape: broadcasting (batch, 1) against (batch,) would silently
+    give a wrong loss. A mean over no elements is refused: it would be NaN."""
     check_reduction(name, reduction)
-    a, b = np.shape(as_array(input)), np.shape(as_array(target))
-    if a != b:
-        raise ShapeError(f"{name}: {names[0]} has shape {a} but {names[1]} has shape {b}; they must match. "
-                         f"Fix: reshape one of them, e.g. {names[1]}.reshape({names[0]}.shape).")
+    input, target = as_tensor(input, names[0], name), as_tensor(target, names[1], name)
+    if input.shape != target.shape:
+        raise ShapeError(f"{name}: {names[0]} has shape {input.shape} but {names[1]} has shape {target.shape}; they "
+                         f"must match. Fix: reshape one of them, e.g. {names[1]}.reshape({names[0]}.shape).")
+    check_not_empty(name, input.shape, reduction, names[0])
+    return input, target
 
+
+def check_not_empty(name, shape, reduction, what):
+    """A mean over the values of ``shape``, when there are none, would be 0/0 = NaN."""
+    if reduction == "mean" and math.prod(shape) == 0:
+        raise ValueError(f"{name}: {what} is empty (shape {shape}); the mean of no elements is undefined. Check the "
+                         "slice or the batch that built it.")

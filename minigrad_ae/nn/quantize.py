@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..autodiff import ShapeError, Tensor, as_tensor
+from ..validate import number
 from .fused import StraightThrough
 from .losses import mse_loss
 
@@ -32,8 +33,9 @@ def vector_quantize(z_e, codebook, beta=0.25):
     Both losses sum the squared distance over d and average over the N vectors, so
     ∂codebook_loss/∂eₖ = (2/N) Σ_{n: kₙ = k} (eₖ − z_e,n) and ∂commitment_loss/∂z_e,n = (2β/N)(z_e,n − e_kₙ).
     """
-    z_e, codebook = as_tensor(z_e), as_tensor(codebook)
-    _check(z_e, codebook, beta)
+    z_e, codebook = as_tensor(z_e, "z_e", "vector_quantize"), as_tensor(codebook, "codebook", "vector_quantize")
+    beta = number(beta, "beta (the commitment weight; the VQ-VAE paper uses 0.25)", "vector_quantize", low=0)
+    _check(z_e, codebook)
     indices = nearest_codes(z_e.data, codebook.data)
     chosen = codebook[indices]  # (..., d); GetItem's backward scatter-adds, so each row sums over its vectors
     n = indices.size
@@ -64,15 +66,13 @@ def perplexity(counts):
     return float(np.exp(-(p * np.log(p)).sum()))
 
 
-def _check(z_e, codebook, beta):
+def _check(z_e, codebook):
     if codebook.ndim != 2:
         raise ShapeError(f"vector_quantize: the codebook must be 2-d (K codes, d dims), got shape {codebook.shape}.")
     if z_e.ndim == 0 or z_e.shape[-1] != codebook.shape[1]:
         raise ShapeError(f"vector_quantize: z_e of shape {z_e.shape} does not fit a codebook of shape "
                          f"{codebook.shape}; the last axis of z_e must be the code dimension d = {codebook.shape[1]}. "
                          "Fix: make the encoder's last layer output d features.")
-    if z_e.size == 0:
-        raise ValueError(f"vector_quantize: z_e of shape {z_e.shape} holds no vectors to quantise.")
-    if np.ndim(beta) != 0 or not beta >= 0:
-        raise ValueError(f"vector_quantize: beta (the commitment weight) must be a number >= 0, got {beta!r}; "
-                         "the VQ-VAE paper uses 0.25.")
+    if z_e.size == 0 or codebook.size == 0:
+        raise ValueError(f"vector_quantize: z_e of shape {z_e.shape} and a codebook of shape {codebook.shape}: there "
+                         "must be vectors to quantise and codes to choose from.")
