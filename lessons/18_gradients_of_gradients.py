@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 import minigrad_ae as mg
+from minigrad_ae import stand_ins
 import minigrad_ae.viz  # noqa: F401  (imported before pyplot: it picks the Agg backend when there is no display)
 import matplotlib.pyplot as plt  # noqa: E402
 from minigrad_ae.lesson import Checks, lesson_args
@@ -295,15 +296,19 @@ checks.add(f"after {STEPS} steps, Adam's (η = 0.03) L − L* below GD's ×", gd
 # %%
 def sharpness(loss, theta, iterations=20):
     """λ_max of the Hessian at θ by power iteration: only Hessian-vector products (double backward)."""
+    # BEGIN SOLUTION lesson18_power_iteration
     u = np.random.default_rng(0).standard_normal(theta.shape)
     for _ in range(iterations):
         Hu = mg.hvp(loss, theta, u).numpy()
         lam, u = u @ Hu / (u @ u), Hu / np.linalg.norm(Hu)
     return lam
+    # END SOLUTION
 
 
 err_power = abs(sharpness(linear_ae_loss, theta_star) / lam_max - 1)
-checks.add("power iteration on hvp finds λ_max at θ*, rel err", err_power, err_power < 1e-6)
+solved = not stand_ins.used("lesson18_power_iteration")   # False in a student copy until you write sharpness
+checks.add("power iteration on hvp finds λ_max at θ*, rel err", err_power if solved else "not solved yet",
+           not solved or err_power < 1e-6)
 eta_big = 2.1 / lam_max
 near = theta_star + 1e-3 * rng.standard_normal(P)
 edge_curve, theta_edge = descend(linear_ae_loss, near, lambda p: mg.optim.SGD(p, lr=eta_big), 300)

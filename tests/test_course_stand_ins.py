@@ -145,18 +145,18 @@ def test_nearest_codes_conv_size_roc_and_knn_by_another_method():
         np.testing.assert_allclose(got, want)
     train, test = rng.standard_normal((40, 3)), rng.standard_normal((7, 3))
     distances = ((test[:, None] - train[None]) ** 2).sum(axis=2)
-    np.testing.assert_array_equal(stand_ins.nearest_neighbours(train, test, 3),
-                                  np.argsort(distances, axis=1, kind="stable")[:, :3])
+    np.testing.assert_allclose(stand_ins.squared_distances(test, train), distances, rtol=1e-12)
 
 
 def test_schedule_optimizer_and_initialisation_stand_ins_match_the_package():
     from minigrad_ae.kernels.optim import adam_update_reference
     from minigrad_ae.nn.init import calculate_gain
     param = mg.nn.Parameter(np.zeros(1))
-    for mode in ("triangular", "triangular2"):
-        schedule = mg.optim.CyclicLR(mg.optim.SGD([param], lr=0.1), 0.001, 0.01, step_size_up=5, mode=mode)
+    for mode, down in (("triangular", 5), ("triangular2", 5), ("triangular2", 2), ("exp_range", 8)):
+        schedule = mg.optim.CyclicLR(mg.optim.SGD([param], lr=0.1), 0.001, 0.01, step_size_up=5,
+                                     step_size_down=down, mode=mode, gamma=0.98)
         for t in range(40):
-            assert stand_ins.cyclic_lr(0.001, 0.01, 5, t, mode == "triangular2") == pytest.approx(schedule.get_lr())
+            assert stand_ins.cyclic_height_and_scale(schedule) == pytest.approx(schedule._height_and_scale())
             schedule.step()
     rng = np.random.default_rng(1)
     state = [rng.standard_normal(6), np.zeros(6), np.zeros(6)]
@@ -175,7 +175,9 @@ def test_central_differences_and_masking_noise_by_other_methods():
     x, v = np.random.default_rng(2).standard_normal((3, 4)), np.random.default_rng(3).standard_normal((3, 4))
     t = mg.tensor(x.copy(), dtype=np.float64)
     got = stand_ins.central_differences(lambda: float(np.sum(np.sin(t.data) * v)), t.data, 1e-5)
-    np.testing.assert_allclose(got, np.cos(x) * v, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(got, [np.cos(x) * v], rtol=1e-8, atol=1e-10)
+    several = stand_ins.central_differences(lambda: np.array([np.sum(t.data ** 2), t.data[0, 0]]), t.data, 1e-5)
+    np.testing.assert_allclose(several, [2 * x, np.eye(1, 12).reshape(3, 4)], rtol=1e-8, atol=1e-10)
     np.testing.assert_array_equal(t.data, x)
     data = np.random.default_rng(4).uniform(0.1, 1, (500, 40))
     noisy = stand_ins.masking_noise(data, 0.25, np.random.default_rng(5))

@@ -176,3 +176,23 @@ def adam_step(rng):
         expected_param = expected_param - lr * m_hat / (np.sqrt(v_hat) + eps)
     import minigrad_ae as mg
     return mg.relative_error(param, expected_param), "five Adam steps against the paper's formulas"
+
+
+def lesson18_power_iteration(rng):
+    """The lesson's own checks (power iteration against the eigenvalues of the whole Hessian) must hold."""
+    return run_lesson("18_gradients_of_gradients.py", "lesson18_power_iteration")
+
+
+def module_apply(rng):
+    from minigrad_ae import nn
+    inner = nn.Sequential(nn.ReLU(), nn.Linear(3, 3, rng=rng), nn.Sequential(nn.Tanh()))
+    model = nn.Sequential(nn.Linear(2, 3, rng=rng), inner, nn.Sigmoid())
+
+    def post_order(module):
+        return [m for child in module.children() for m in post_order(child)] + [module]
+    visited = []
+    returned = model.apply(visited.append)
+    got, expected = [id(m) for m in visited], [id(m) for m in post_order(model)]
+    if returned is not model:
+        return float("inf"), "apply must return the module it was called on"
+    return mismatches(got, expected, "modules visited, in order")

@@ -129,16 +129,20 @@ def masking_noise(rng):
 def cyclic_lr(rng):
     import minigrad_ae as mg
     errors = []
-    for mode in ("triangular", "triangular2"):
+    for mode, up, down in (("triangular", 7, 7), ("triangular2", 7, 7), ("triangular", 5, 2), ("triangular2", 3, 6),
+                           ("exp_range", 4, 9)):
         param = mg.nn.Parameter(np.zeros(1))
-        schedule = mg.optim.CyclicLR(mg.optim.SGD([param], lr=0.1), 0.001, 0.01, step_size_up=7, mode=mode)
+        schedule = mg.optim.CyclicLR(mg.optim.SGD([param], lr=0.1), 0.001, 0.01, step_size_up=up,
+                                     step_size_down=down, mode=mode, gamma=0.99, cycle_momentum=False)
         for t in range(60):
-            cycle = math.floor(1 + t / 14)
-            scale = 1.0 if mode == "triangular" else 1 / 2 ** (cycle - 1)
-            expected = 0.001 + 0.009 * max(0.0, 1 - abs(t / 7 - 2 * cycle + 1)) * scale
+            cycle, position = divmod(t, up + down)
+            height = position / up if position <= up else (up + down - position) / down
+            scale = {"triangular": 1.0, "triangular2": 0.5 ** cycle, "exp_range": 0.99 ** t}[mode]
+            expected = 0.001 + 0.009 * height * scale
             errors.append(abs(schedule.get_lr() - expected) / expected)
             schedule.step()
-    return max(errors), f"60 iterations of each mode; largest relative error {max(errors):.1e}"
+    return max(errors), f"60 iterations of 5 schedules (both modes, unequal up/down); largest relative error " \
+                        f"{max(errors):.1e}"
 
 
 def roc_curve(rng):
@@ -166,3 +170,24 @@ def contractive_grad(rng):
 
 def lesson12_knn(rng):
     return run_lesson("12_latent_spaces.py", "lesson12_knn")
+
+
+def lesson20_residual_jacobian(rng):
+    return run_lesson("20_residual_and_skip_connections.py", "lesson20_residual_jacobian")
+
+
+def gradient_norms(rng):
+    import minigrad_ae as mg
+    from minigrad_ae.nn.diagnostics import gradient_norms as norms_of
+    model = mg.models.Autoencoder([6, 4, 2], rng=rng, dtype=np.float64)
+    x = rng.random((5, 6))
+    weights = [m.weight for m in model.modules() if isinstance(m, mg.nn.Linear)]
+    expected = [np.linalg.norm(g.data) for g in mg.grad(model.loss(x), weights)]
+    model.loss(x).backward()   # stale gradients that gradient_norms must clear
+    got = norms_of(model, model.loss(x))
+    if any(p.grad is not None for p in model.parameters()):
+        return float("inf"), "the parameters' .grad must be cleared afterwards (None)"
+    cut = norms_of(model, mg.nn.functional.mse_loss(model.decode(model.encode(x).detach()), x))
+    if not (cut["encoder.0"] == cut["encoder.2"] == 0.0 and all(isinstance(v, float) for v in got.values())):
+        return float("inf"), f"a layer the gradient does not reach must read 0.0 (a float); got {cut}"
+    return mg.relative_error(np.array(list(got.values())), np.array(expected)), "norms against autodiff's gradients"

@@ -1,6 +1,7 @@
 """The exercises in this copy's test suite (make-student writes this file as the copy's conftest.py).
 
-``python -m pytest -m <exercise id>`` runs one exercise's tests (setup.cfg registers one mark per exercise).
+``python -m pytest -m <exercise id>`` runs one exercise's tests (setup.cfg registers one mark per exercise); the
+run of a lesson (tests/test_lessons.py) carries the marks of the exercises written in that lesson.
 While an exercise is not solved yet — each of its blocks still holds its stub — its tests are skipped with
 'not solved yet'. A test of no exercise of this copy that fails after a slow stand-in ran in it is skipped
 too: it depends on an exercise not solved yet, not on your code. An exercise's own test is not excused that
@@ -13,10 +14,15 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent
 
 
+@pytest.hookimpl(tryfirst=True)   # before -m deselects: the lesson marks must be on by then
 def pytest_collection_modifyitems(config, items):
     from minigrad_ae.stand_ins.blocks import manifest, unsolved   # here, not at the top: tests/conftest.py first
-    exercises, waiting = set(manifest(ROOT)), unsolved(ROOT)
+    exercises, waiting = manifest(ROOT), unsolved(ROOT)
     for item in items:
+        lesson = getattr(getattr(item, "callspec", None), "params", {}).get("lesson")
+        for exercise_id, entry in exercises.items():
+            if isinstance(lesson, pathlib.Path) and entry["file"] == f"lessons/{lesson.name}":
+                item.add_marker(getattr(pytest.mark, exercise_id))
         item.exercises = sorted(mark.name for mark in item.iter_markers() if mark.name in exercises)
         names = [name for name in item.exercises if name in waiting]
         if names:

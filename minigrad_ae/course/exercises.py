@@ -11,7 +11,8 @@ plus one ``Exercise`` here. An exercise may have several blocks (e.g. a function
 derivation in a lesson's text). In a student copy each block becomes ``# BEGIN EXERCISE <id>`` … ``# END
 EXERCISE`` around a stub that calls a stand-in (``minigrad_ae.stand_ins``): inside an op's ``backward`` the
 generic ``stand_ins.vjp``, elsewhere the exercise's ``stub``; a block of comments only (lesson text) becomes
-one line pointing to EXERCISES.md. ``check`` names the function of ``checks.py`` that grades it.
+one line pointing to EXERCISES.md; a block at module level of an exercise with a ``module_stub`` (a compiled
+twin of the answer) becomes that plain code. ``check`` names the function of ``checks.py`` that grades it.
 
 ``marked=False``: the registry entry, its check and its stand-in exist, but its file has no solution markers
 yet, so make-student and the grader leave it out (flip it when the markers are in).
@@ -33,6 +34,8 @@ class Exercise:
     hints: tuple      # one or two, shown with the task and when a check fails; they guide, not answer
     stub: str = ""    # the code a non-backward block becomes in a student copy (it calls a stand-in)
     marked: bool = True
+    module_stub: str = ""   # what a block at module level becomes (plain code, no exercise markers): a twin of
+    #                         the answer the student does not write, e.g. a numba loop, made to call their function
 
     @property
     def check(self):
@@ -91,14 +94,13 @@ EXERCISES = (
              ("Only the elements equal to their maximum move z; a mask of them has derivative 0.",
               "Reshape g to ctx.kept_shape before spreading it back over the reduced axes.")),
     Exercise("central_differences", 1, "autodiff", 2, "minigrad_ae/autodiff/gradcheck.py", "_central_differences",
-             "_central_differences(fn, tensors, t, eps, grad_output): ∂f/∂x for every element x of the input "
-             "tensor t, where f = _evaluate(fn, tensors, grad_output) is a scalar; a float64 array shaped like "
-             "t. Use the symmetric difference with step eps, moving one element of t.data at a time (restore it).",
-             ("Evaluate f on both sides of each element; the error of the symmetric quotient falls as eps².",
-              "Write into a flat view of t.data so fn sees the moved element."),
-             stub=_call("return stand_ins.central_differences(lambda: _evaluate(fn, tensors, grad_output), t.data, "
-                        "eps)"),
-             marked=False),
+             "_central_differences(values, t, eps): the derivative of values() with respect to every element of "
+             "the input tensor t, by the symmetric difference with step eps. values() returns a number or a 1-d "
+             "array of n numbers computed from the current inputs; return a float64 array of shape (n, *t.shape) "
+             "(n = 1 for a number). Move one element of t.data at a time and put it back.",
+             ("Evaluate on both sides of each element; the error of the symmetric quotient falls as eps².",
+              "Write into a flat view of t.data (reshape(-1)) so values() sees the moved element."),
+             stub=_call("return stand_ins.central_differences(values, t.data, eps)")),
     # ---------------------------------------------------------------- lesson 2: the linear autoencoder
     Exercise("linear_ae_closed_form", 2, "autoencoder", 3, "minigrad_ae/models/linear.py",
              "LinearAutoencoder.closed_form_grads",
@@ -169,16 +171,17 @@ EXERCISES = (
              "independently with probability `fraction` (or exactly round(fraction · n_features) entries per "
              "sample with fixed_count=True); x itself unchanged, every random draw from rng.",
              ("Draw a boolean mask of x's shape from rng, then zero a copy where it is True.",),
-             marked=False,
              stub=_call("return stand_ins.masking_noise(x, fraction, rng, fixed_count)")),
     Exercise("lesson5_dae_bias_grad", 5, "autoencoder", 2, "lessons/05_denoising_autoencoder.py",
              "lesson 5, section 2: hand_bias_grad",
-             "In lesson 5: the gradient of the denoising criterion L = mean (x − x̂)² over the batch and pixels "
-             "with respect to the last layer's bias b_out (n,), for a sigmoid output x̂ = σ(W_out h + b_out) "
-             "computed from the corrupted x̃, as a NumPy array, from X_hat, the clean X_probe and its size.",
+             "In lesson 5: hand_bias_grad, the gradient of the denoising criterion L = mean (x − x̂)² over the batch "
+             "and pixels with respect to the last layer's bias b_out (n,), for a sigmoid output x̂ = σ(W_out h + "
+             "b_out) computed from the corrupted x̃, as a NumPy array from X_hat (B, n) and the clean X_probe "
+             "(B, n); and wrong_bias_grad, the same with X_tilde in place of the clean target.",
              ("The target is the clean x; x̃ only enters through x̂.",
               "Go back through the mean, the square and the sigmoid; a bias is shared by every row."),
-             marked=False),
+             stub=_call("hand_bias_grad = stand_ins.dae_bias_grad(X_hat, X_probe)\n"
+                        "wrong_bias_grad = stand_ins.dae_bias_grad(X_hat, X_tilde)")),
     Exercise("mean_backward", 5, "autodiff", 1, OPS, "Mean.backward",
              "Mean.backward(ctx, g): z = a averaged over ctx's axis (None: all). Given g shaped like z, return "
              "∂L/∂a shaped like a. ctx.n is the number of elements averaged into each output; ctx.kept_shape and "
@@ -187,11 +190,12 @@ EXERCISES = (
     # ---------------------------------------------------------------- lesson 6: contraction
     Exercise("contractive_grad", 6, "autoencoder", 3, "lessons/06_contractive_autoencoder.py",
              "lesson 6, section 3: the penalty's gradient by hand",
-             "In lesson 6: the gradient of the contractive penalty Σⱼ (hⱼ(1 − hⱼ))² Σᵢ Wⱼᵢ² (mean over the batch) "
-             "with respect to the encoder weight W (n_hidden, n_in), through both W and the codes h = σ(W x + b).",
+             "In lesson 6: hand_dW (units, n_in) and hand_db (units,), the gradient of the contractive penalty "
+             "P = Σⱼ (hⱼ(1 − hⱼ))² Σᵢ Wⱼᵢ², averaged over the rows of X_grad (B, n_in), with respect to the "
+             "encoder's W_grad and b_grad, through both W and the codes h = σ(W x + b). NumPy only.",
              ("The penalty depends on W twice: directly through Σᵢ Wⱼᵢ², and through hⱼ.",
               "Differentiate (hⱼ(1 − hⱼ))² with respect to the pre-activation first."),
-             marked=False),
+             stub=_call("hand_dW, hand_db = stand_ins.contractive_grads(X_grad, W_grad, b_grad)")),
     Exercise("pow_backward", 6, "autodiff", 2, OPS, "Pow.backward",
              "Pow.backward(ctx, g): z = aᵖ elementwise for a scalar exponent p (ctx.p). Given g shaped like z, "
              "return ∂L/∂a shaped like a; ctx.saved holds (a,). It must stay finite (0) for p = 0, even at a = 0.",
@@ -245,22 +249,24 @@ EXERCISES = (
              ("μ and σ² depend on every row: x reaches y through x̂ directly and through μ and σ².",
               "Write ∂L/∂x̂ first, then ∂L/∂σ², ∂L/∂μ; the result simplifies to sums over the rows.")),
     Exercise("adam_step", 10, "autodiff", 2, "minigrad_ae/kernels/optim.py", "adam_update_reference",
-             "adam_update_reference(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay): one Adam step, "
-             "in place: update the moment estimates m and v and the parameter, with the bias corrections for "
-             "step t (from 1) and L2 weight decay added to the gradient; no new array per step beyond one "
-             "scratch array.",
+             "adam_update_reference(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay): one Adam step "
+             "(the update its docstring states), in place: update the moment estimates m and v and then param, "
+             "with the bias corrections for step t = step (from 1); g, the gradient with L2 weight decay added, "
+             "is computed above the block. No new array per step beyond one scratch array of param's shape. "
+             "(The numba twin of this function is left out of your copy: Adam runs your code.)",
              ("The bias corrections are two scalars per step: fold them into the step size and ε.",
               "np.multiply(..., out=scratch) and friends avoid temporaries."),
              stub=_call("stand_ins.adam_update(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay)"),
-             marked=False),
-    Exercise("cyclic_lr", 10, "autoencoder", 1, "minigrad_ae/optim/schedules.py", "CyclicLR.get_lr",
-             "CyclicLR.get_lr(): the learning rate at iteration self.last_epoch of Smith's triangular schedule: "
-             "from base_lr up to max_lr in step_size_up iterations, back down in as many, repeating; in "
-             "'triangular2' mode the amplitude halves after every cycle. In closed form (no loop).",
-             ("Which cycle is iteration t in, and where in it?",),
-             stub=_call("return stand_ins.cyclic_lr(self.base_lr, self.max_lr, self.step_size_up, self.last_epoch, "
-                        'self.mode == "triangular2")'),
-             marked=False),
+             module_stub="# The numba twin of adam_update_reference is not in this copy: Adam runs your code.\n"
+                         "adam_update_compiled = adam_update_reference"),
+    Exercise("cyclic_lr", 10, "autoencoder", 1, "minigrad_ae/optim/schedules.py", "CyclicLR._height_and_scale",
+             "CyclicLR._height_and_scale(): for iteration t = self.last_epoch, (h, scale): h ∈ [0, 1] how far up "
+             "the current triangle t is (0 at base_lr, 1 at max_lr; it climbs for self.step_size_up iterations, "
+             "falls for self.step_size_down, and repeats), and the mode's scale as the class docstring defines it "
+             "(its cycle counted from 1). In closed form: no loop over iterations.",
+             ("Which cycle is iteration t in, and what fraction of that cycle has passed?",
+              "Is t still climbing? Compare its place in the cycle with step_size_up."),
+             stub=_call("return stand_ins.cyclic_height_and_scale(self)")),
     # ---------------------------------------------------------------- lesson 11: anomaly detection
     Exercise("roc_curve", 11, "autoencoder", 2, "minigrad_ae/models/anomaly.py", "roc_curve",
              "roc_curve(scores, is_anomaly): (fpr, tpr, thresholds) for the detector 'anomaly when score ≥ t', "
@@ -268,16 +274,14 @@ EXERCISES = (
              "enter together. One sort, no loop over thresholds.",
              ("Sort by score, highest first; running counts of anomalies and normals give every point.",
               "Keep only the last position of each run of equal scores."),
-             stub=_call("return stand_ins.roc_curve(scores, is_anomaly)"),
-             marked=False),
+             stub=_call("return stand_ins.roc_curve(scores, is_anomaly)")),
     # ---------------------------------------------------------------- lesson 12: latent spaces
-    Exercise("lesson12_knn", 12, "autoencoder", 1, "lessons/12_latent_spaces.py", "knn_accuracy",
-             "In lesson 12's knn_accuracy: `nearest`, the indices (T, k) of the k training points (N, d) nearest "
-             "to each test point (T, d) in Euclidean distance, from a (T, N) array of squared distances computed "
-             "with one matrix product and no (T, N, d) array.",
+    Exercise("lesson12_knn", 12, "autoencoder", 1, "lessons/12_latent_spaces.py", "squared_distances",
+             "In lesson 12: squared_distances(a, b), the (T, N) array of squared Euclidean distances between the "
+             "rows of a (T, d) and the rows of b (N, d), with one matrix product and no (T, N, d) array. The "
+             "lesson's k-NN accuracy and its distance to the nearest training image both use it.",
              ("Expand ‖a − b‖² into three terms.",),
-             marked=False,
-             stub=_call("nearest = stand_ins.nearest_neighbours(train_points, test_points, k)")),
+             stub=_call("return stand_ins.squared_distances(a, b)")),
     # ---------------------------------------------------------------- lesson 13: adversarial
     Exercise("bce_with_logits_backward", 13, "autoencoder", 2, FUSED, "BCEWithLogits.backward",
              "BCEWithLogits.backward(ctx, g): ℓ = log(1 + eᶻ) − z·y per element for logits z and targets y, then "
@@ -311,6 +315,37 @@ EXERCISES = (
              "int; 0 if it never fits), in closed form.",
              ("The first position starts at 0; how far can the start move and still fit?",),
              stub=_call("return stand_ins.conv_output_size(size, kernel, stride, padding)")),
+    # ---------------------------------------------------------------- lesson 18: gradients of gradients
+    Exercise("lesson18_power_iteration", 18, "autodiff", 2, "lessons/18_gradients_of_gradients.py", "sharpness",
+             "In lesson 18: sharpness(loss, theta, iterations=20), the Hessian's largest eigenvalue λ_max at theta "
+             "(a 1-d array) by power iteration from a random start drawn with np.random.default_rng(0), "
+             "using only Hessian-vector products mg.hvp(loss, theta, u) (never the Hessian itself); a float.",
+             ("Repeat: multiply by H, normalise. Which number, computed from u and H u, tends to λ_max?",),
+             stub=_call("return stand_ins.sharpness(loss, theta)")),
+    # ---------------------------------------------------------------- lesson 19: from PyTorch
+    Exercise("module_apply", 19, "autodiff", 1, "minigrad_ae/nn/module.py", "Module.apply",
+             "Module.apply(fn): call fn(module) on every module of the tree below and including self, in "
+             "PyTorch's order: each child's whole subtree (children in registration order), then the module "
+             "itself. It returns self (already written below the block).",
+             ("The tree is small: a recursive call on each child does it.",),
+             stub=_call("stand_ins.apply_post_order(self, fn)")),
+    # ---------------------------------------------------------------- lesson 20: residual and skip connections
+    Exercise("lesson20_residual_jacobian", 20, "autoencoder", 2, "lessons/20_residual_and_skip_connections.py",
+             "lesson 20, section 1: expected",
+             "In lesson 20: expected, the (n, n) Jacobian ∂y/∂x (row i = ∂yᵢ/∂x) of the pre-activation residual "
+             "block y = x + W σ(x) + b at one sample x0 (n,), by hand from W (n, n) and x0, NumPy only. The lesson "
+             "compares it with autodiff's Jacobian to 1e-12.",
+             ("Differentiate the identity path and the branch W σ(x) separately, then add them.",
+              "σ acts elementwise, so its Jacobian is diagonal: what does W times a diagonal matrix do to W?"),
+             stub=_call("expected = stand_ins.residual_jacobian(block, x0)")),
+    # ---------------------------------------------------------------- lesson 21: debugging
+    Exercise("gradient_norms", 21, "autoencoder", 1, "minigrad_ae/nn/diagnostics.py", "gradient_norms",
+             "gradient_norms(model, loss, layer=Linear): with `layers` the (name, module) pairs of the model's "
+             "layers of that type, return {name: Frobenius norm of ∂loss/∂(that layer's weight)} as Python floats "
+             "(0.0 where the gradient did not reach the layer), after one backward of the scalar `loss`; the "
+             "model's .grad must be cleared before and after, so training is not disturbed.",
+             ("Which Module method clears the gradients? Which attribute holds a weight's gradient after backward?",),
+             stub=_call("return stand_ins.gradient_norms(model, loss, layers)")),
 )
 
 BY_ID = {exercise.id: exercise for exercise in EXERCISES}

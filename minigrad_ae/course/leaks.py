@@ -8,6 +8,7 @@ characters), other files as text, binary ones decoded leniently.
 """
 import io
 import json
+import pathlib
 import re
 import tokenize
 
@@ -41,20 +42,35 @@ def fragments(line):
     return stripped[:comment.start[1]].strip(), comment.string.lstrip("#").strip()
 
 
+def _code_lines(text):
+    """The 0-based numbers of the lines of a Python file that hold code (not only a string, a comment or nothing)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return set()
+    skipped = {tokenize.STRING, tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+               tokenize.ENDMARKER}
+    return {t.start[0] - 1 for t in tokens if t.type not in skipped}
+
+
 def secrets(texts, selected):
     """{fragment: exercise id}: what must not reach a copy of the exercises in ``selected``, from the solution
     blocks in ``texts`` ({path: instructor text of every Python file the copy gets}).
 
     A comment of a block is a secret when it says something (≥ MIN_COMMENT characters). A line of code is one
     when it computes (an arithmetic operator, ≥ MIN_CODE characters), or when it is long and appears nowhere
-    else in the instructor's files — ``while stack:`` or ``order.append(node)`` are everyone's.
+    else in the instructor's files — ``while stack:`` or ``order.append(node)`` are everyone's. A line the
+    package itself runs outside every block (shared code, like the weight-decay line of every optimizer's loop)
+    is no secret: the copy ships it anyway. Lines in tests, lessons, docstrings and comments get no such pass.
     """
-    inside, outside = {}, set()
+    inside, outside, shipped_code = {}, set(), set()
     for path, text in texts.items():
         lines = text.splitlines()
         blocks = solution_blocks(text, path)
         in_block = {n for _, first, last in blocks for n in range(first, last + 1)}
         outside.update(normal(fragments(line)[0]) for n, line in enumerate(lines) if n not in in_block)
+        if pathlib.PurePath(path).parts[:1] == ("minigrad_ae",):
+            shipped_code.update(normal(fragments(lines[n])[0]) for n in _code_lines(text) - in_block)
         for exercise_id, first, last in blocks:
             for line in lines[first + 1:last]:
                 code, comment = (normal(part) for part in fragments(line))
@@ -66,8 +82,8 @@ def secrets(texts, selected):
                            for t in _tokens(code))
             if len(comment) >= MIN_COMMENT:
                 found[comment] = exercise_id
-            if not BOILERPLATE.match(code) and ((computes and len(code) >= MIN_CODE)
-                                                or (len(code) >= MIN_PLAIN_CODE and code not in outside)):
+            if not BOILERPLATE.match(code) and code not in shipped_code and (
+                    (computes and len(code) >= MIN_CODE) or (len(code) >= MIN_PLAIN_CODE and code not in outside)):
                 found[code] = exercise_id
     shipped = {part for exercise_id, parts in inside.items() if exercise_id not in selected for pair in parts
                for part in pair}

@@ -7,7 +7,7 @@
 ``student_text`` turns a file's text into the copy's: each block of a selected exercise becomes ``# BEGIN
 EXERCISE <id>`` / a stub that calls a stand-in / ``# END EXERCISE``, at the block's indentation. A block of
 comments only (a lesson's derivation, in a markdown cell) becomes one comment line with no markers: there is
-nothing to grade in it. The blocks of exercises the copy does not hold keep their solution, without markers.
+nothing to grade in it; nor in a module-level block of an exercise with a ``module_stub``, which becomes it. The blocks of exercises the copy does not hold keep their solution, without markers.
 """
 import re
 
@@ -74,6 +74,9 @@ def student_text(text, selected, registry, path="<text>"):
             lines[first:last + 1] = inside
             continue
         indent = BEGIN.match(lines[first])["indent"]
+        if not indent and selected[exercise_id].module_stub and enclosing_function(lines, first) is None:
+            lines[first:last + 1] = [f"{line}\n" for line in selected[exercise_id].module_stub.splitlines()]
+            continue
         if is_text(inside):
             lines[first:last + 1] = [f"{indent}# (Exercise {exercise_id}: work this out yourself; the task is in "
                                      "EXERCISES.md.)\n"]

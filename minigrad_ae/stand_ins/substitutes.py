@@ -66,22 +66,74 @@ def topological_order(roots):
     return order
 
 
-def central_differences(evaluate, x, eps):
-    """Exercise ``central_differences``: ∂f/∂xᵢ for each element of the array ``x`` (``evaluate()`` returns the
-    scalar f at the current x) by one-sided differences at steps 2ε and ε, Richardson-extrapolated to O(ε²)."""
+def central_differences(values, x, eps):
+    """Exercise ``central_differences``: ∂values/∂xₖ for each element of the array ``x`` (``values()`` returns a
+    number or a 1-d array computed from the current x), shaped (number of values, *x.shape): the mean of the
+    forward and the backward difference quotient around values() at x itself (evaluated once)."""
     notice("central_differences")
-    grad = np.zeros(x.shape)
-    flat, out = x.reshape(-1), grad.reshape(-1)   # views: writing flat[i] moves the input f reads
-    for i in range(flat.size):
-        original = flat[i]
-        here = evaluate()
-        slopes = []
-        for step in (2 * eps, eps):
-            flat[i] = original + step
-            slopes.append((evaluate() - here) / step)
-            flat[i] = original
-        out[i] = 2 * slopes[1] - slopes[0]
-    return grad
+    here = np.atleast_1d(values()).astype(np.float64)
+    grad = np.zeros((here.size, x.size))
+    flat = x.reshape(-1)   # a view: writing flat[k] moves the input that values() reads
+    for k in range(flat.size):
+        original = flat[k]
+        flat[k] = original + eps
+        forward = (np.atleast_1d(values()) - here) / eps
+        flat[k] = original - eps
+        backward = (here - np.atleast_1d(values())) / eps
+        flat[k] = original
+        grad[:, k] = (forward + backward) / 2
+    return grad.reshape((here.size,) + x.shape)
+
+
+def sharpness(loss, theta):
+    """Exercise ``lesson18_power_iteration``: the Hessian's eigenvalue of largest magnitude at θ (the one power
+    iteration converges to), from the whole Hessian (one double backward per parameter) and an eigensolver."""
+    notice("lesson18_power_iteration")
+    from ..autodiff import hessian
+    H = hessian(loss, theta).numpy()
+    eigenvalues = np.linalg.eigvalsh((H + H.T) / 2)
+    return eigenvalues[np.argmax(np.abs(eigenvalues))]
+
+
+def apply_post_order(module, fn):
+    """Exercise ``module_apply``: fn on every module of the tree, children before their parent, by an explicit
+    stack (each module pushed twice: to visit its children, then to be called) instead of recursion."""
+    notice("module_apply")
+    stack = [(module, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            fn(node)
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.children()))
+
+
+def gradient_norms(model, loss, layers):
+    """Exercise ``gradient_norms``: {name: ‖∂loss/∂W‖} of each (name, layer) in ``layers`` by ``autodiff.grad``
+    (which leaves .grad alone), the norm as the square root of the sum of squares; .grad cleared as documented."""
+    notice("gradient_norms")
+    from ..autodiff import grad
+    model.zero_grad()
+    found = grad(loss, [m.weight for _, m in layers], allow_unused=True)
+    return {name: 0.0 if g is None else float(np.sqrt(np.sum(np.square(g.data, dtype=np.float64))))
+            for (name, _), g in zip(layers, found)}
+
+
+def residual_jacobian(fn, x):
+    """Exercise ``lesson20_residual_jacobian``: ∂fn(x)/∂x of one sample x (n,), row i = ∂fᵢ/∂x, by central
+    differences of fn's forward in float64 (one column per element of x)."""
+    notice("lesson20_residual_jacobian")
+    from ..autodiff import no_grad, tensor
+    x, eps = np.asarray(x, dtype=np.float64), 1e-6
+    columns = []
+    with no_grad():
+        for j in range(len(x)):
+            step = np.zeros_like(x)
+            step[j] = eps
+            ahead, behind = (fn(tensor(x + s, dtype=np.float64)).data for s in (step, -step))
+            columns.append((ahead - behind) / (2 * eps))
+    return np.stack(columns, axis=1)
 
 
 def adam_update(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay=0.0):
@@ -148,6 +200,23 @@ def sparse_ae_delta(model, X):
     return len(X) * autodiff_grads("sparse_delta", loss, [z2])[0]
 
 
+def dae_bias_grad(X_hat, target):
+    """Exercise ``lesson5_dae_bias_grad``: ∂L/∂b_out of L = mean (target − x̂)² for a sigmoid output x̂ = σ(s + b_out)
+    at b_out = 0, by autodiff (s recovered from x̂ as its logit)."""
+    from ..nn import functional as F
+    logits = np.log(X_hat / (1 - X_hat)).astype(np.float64)
+    return autodiff_grads("lesson5_dae_bias_grad", lambda b: F.mse_loss(F.sigmoid(logits + b), target),
+                          [np.zeros(X_hat.shape[1])])[0]
+
+
+def contractive_grads(X, W, b):
+    """Exercise ``contractive_grad``: (∂P/∂W, ∂P/∂b) of the contractive penalty of h = σ(X Wᵀ + b), averaged over
+    the rows of X, by autodiff."""
+    from ..nn import functional as F
+    return autodiff_grads("contractive_grad", lambda w, c: F.contractive_penalty(F.sigmoid(F.linear(X, w, c)), w,
+                                                                               reduction="mean"), [W, b])
+
+
 # ---------------------------------------------------------------- autoencoder track: other methods
 
 
@@ -187,20 +256,17 @@ def roc_curve(scores, is_anomaly):
     return np.r_[0.0, fpr], np.r_[0.0, tpr], np.r_[np.inf, thresholds]
 
 
-def cyclic_lr(base_lr, max_lr, step_size, iteration, halve_each_cycle):
-    """Exercise ``cyclic_lr``: walk the triangle from iteration 0 — up by (max − base)/step_size per step for
-    step_size steps, then down as many, the amplitude halved after each cycle if asked — instead of its
-    closed form."""
+def cyclic_height_and_scale(schedule):
+    """Exercise ``cyclic_lr``: (h, scale) of a CyclicLR at iteration ``last_epoch`` by walking the triangle from the
+    start of its cycle — up by 1/step_size_up per iteration, then down by 1/step_size_down — counting whole
+    cycles, instead of the closed form."""
     notice("cyclic_lr")
-    cycle_length = 2 * step_size
-    amplitude = max_lr - base_lr
-    cycles = iteration // cycle_length
-    if halve_each_cycle:
-        amplitude /= 2 ** cycles
-    height = 0.0
-    for t in range(iteration - cycles * cycle_length):
-        height += 1 if t < step_size else -1
-    return base_lr + amplitude * height / step_size
+    up, down, it = schedule.step_size_up, schedule.step_size_down, schedule.last_epoch
+    cycles, height = it // (up + down), 0.0
+    for t in range(it - cycles * (up + down)):
+        height += 1 / up if t < up else -1 / down
+    scale = {"triangular": 1.0, "triangular2": 0.5 ** cycles, "exp_range": schedule.gamma ** it}[schedule.mode]
+    return height, scale
 
 
 def masking_noise(x, fraction, rng, fixed_count=False):
@@ -226,12 +292,12 @@ def kaiming_gain(negative_slope):
     return float(1 / np.sqrt(np.trapezoid(activation ** 2 * density, z)))
 
 
-def nearest_neighbours(train_points, test_points, k):
-    """Exercise ``lesson12_knn``: the indices of each test point's k nearest training points (T, k), nearest
-    first, the distances computed one test point at a time."""
+def squared_distances(a, b):
+    """Exercise ``lesson12_knn``: ‖aᵢ − bⱼ‖² for the rows of a (T, d) and b (N, d), a (T, N) array, from the
+    differences of one row of a with every row of b at a time."""
     notice("lesson12_knn")
-    nearest = np.empty((len(test_points), k), dtype=np.int64)
-    for row, point in enumerate(test_points):
-        distances = ((train_points - point) ** 2).sum(axis=1)
-        nearest[row] = np.argsort(distances, kind="stable")[:k]
-    return nearest
+    squared = np.empty((len(a), len(b)), dtype=np.result_type(a, b))
+    for row, point in enumerate(a):
+        difference = b - point
+        squared[row] = (difference * difference).sum(axis=1)
+    return squared
