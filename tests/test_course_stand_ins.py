@@ -9,7 +9,6 @@ import minigrad_ae as mg
 from gradtools import seeds
 from minigrad_ae import stand_ins
 from minigrad_ae.autodiff import engine, ops
-from minigrad_ae.nn import fused
 from minigrad_ae.stand_ins.blocks import unsolved
 from test_gradients import EXERCISE, ROWS
 
@@ -219,3 +218,41 @@ def test_an_exercise_is_unsolved_while_every_block_holds_a_stub(tmp_path):
     answered = block.replace("return stand_ins.vjp", "a, b = ctx.saved\n    return stand_ins.vjp")
     (tmp_path / "minigrad_ae" / "ops.py").write_text("def backward(ctx, g):\n" + answered)
     assert unsolved(tmp_path, stubs) == set()
+
+
+def test_the_stand_ins_of_the_lessons_hand_derivations_match_autodiff_and_the_formulas():
+    rng = np.random.default_rng(7)
+    X, target = rng.uniform(0.05, 0.95, (6, 4)), rng.random((6, 4))
+    np.testing.assert_allclose(stand_ins.dae_bias_grad(X, target),
+                               np.sum(2 * (X - target) * X * (1 - X), axis=0) / X.size, rtol=1e-10)
+    X, W, b = rng.standard_normal((3, 5)), rng.standard_normal((4, 5)), rng.standard_normal(4)
+    dW, db = stand_ins.contractive_grads(X, W, b)
+    numeric = mg.numerical_grad(lambda w, c: mg.nn.functional.contractive_penalty(
+        mg.nn.functional.sigmoid(mg.nn.functional.linear(X, w, c)), w, reduction="mean"), [W, b])
+    assert mg.relative_error(dW, numeric[0]) < 1e-8 and mg.relative_error(db, numeric[1]) < 1e-8
+    block = mg.nn.Residual(mg.nn.Sequential(mg.nn.Sigmoid(), mg.nn.Linear(4, 4, rng=rng, dtype=np.float64)))
+    x0, weight = rng.standard_normal(4), block.fn[1].weight.data
+    slope = 1 / (1 + np.exp(-x0)) * (1 - 1 / (1 + np.exp(-x0)))
+    np.testing.assert_allclose(stand_ins.residual_jacobian(block, x0), np.eye(4) + weight * slope, atol=1e-9)
+
+
+def test_the_power_iteration_apply_and_gradient_norm_stand_ins_match_the_package():
+    A = np.random.default_rng(8).standard_normal((5, 5))
+    H = A @ A.T - 3 * np.eye(5)   # indefinite: the eigenvalue of largest magnitude, whatever its sign
+
+    def loss(t):
+        return 0.5 * (t @ mg.tensor(H) @ t)
+    eigenvalues = np.linalg.eigvalsh(H)
+    assert stand_ins.sharpness(loss, np.ones(5)) == pytest.approx(eigenvalues[np.argmax(np.abs(eigenvalues))])
+    model = mg.nn.Sequential(mg.nn.Linear(2, 3), mg.nn.Sequential(mg.nn.ReLU(), mg.nn.Tanh()), mg.nn.Sigmoid())
+    by_apply, by_stand_in = [], []
+    model.apply(by_apply.append)
+    stand_ins.apply_post_order(model, by_stand_in.append)
+    assert [id(m) for m in by_stand_in] == [id(m) for m in by_apply]
+    from minigrad_ae.nn.diagnostics import gradient_norms
+    auto = mg.models.Autoencoder([6, 4, 2], rng=np.random.default_rng(0), dtype=np.float64)
+    x = np.random.default_rng(1).random((5, 6))
+    layers = [(name, m) for name, m in auto.named_modules() if isinstance(m, mg.nn.Linear)]
+    got = stand_ins.gradient_norms(auto, auto.loss(x), layers)
+    assert got == pytest.approx(gradient_norms(auto, auto.loss(x)), rel=1e-12)
+    assert all(p.grad is None for p in auto.parameters())

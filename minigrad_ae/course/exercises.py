@@ -330,7 +330,7 @@ EXERCISES = (
              ("The tree is small: a recursive call on each child does it.",),
              stub=_call("stand_ins.apply_post_order(self, fn)")),
     # ---------------------------------------------------------------- lesson 20: residual and skip connections
-    Exercise("lesson20_residual_jacobian", 20, "autoencoder", 2, "lessons/20_residual_and_skip_connections.py",
+    Exercise("lesson20_residual_jacobian", 20, "autoencoder", 1, "lessons/20_residual_and_skip_connections.py",
              "lesson 20, section 1: expected",
              "In lesson 20: expected, the (n, n) Jacobian ∂y/∂x (row i = ∂yᵢ/∂x) of the pre-activation residual "
              "block y = x + W σ(x) + b at one sample x0 (n,), by hand from W (n, n) and x0, NumPy only. The lesson "

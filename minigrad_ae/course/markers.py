@@ -7,7 +7,8 @@
 ``student_text`` turns a file's text into the copy's: each block of a selected exercise becomes ``# BEGIN
 EXERCISE <id>`` / a stub that calls a stand-in / ``# END EXERCISE``, at the block's indentation. A block of
 comments only (a lesson's derivation, in a markdown cell) becomes one comment line with no markers: there is
-nothing to grade in it; nor in a module-level block of an exercise with a ``module_stub``, which becomes it. The blocks of exercises the copy does not hold keep their solution, without markers.
+nothing to grade in it; nor in a module-level block of an exercise with a ``module_stub``, which becomes that
+code. The blocks of exercises the copy does not hold keep their solution, without markers.
 """
 import re
 

@@ -109,33 +109,6 @@ def apply_post_order(module, fn):
             stack.extend((child, False) for child in reversed(node.children()))
 
 
-def gradient_norms(model, loss, layers):
-    """Exercise ``gradient_norms``: {name: ‖∂loss/∂W‖} of each (name, layer) in ``layers`` by ``autodiff.grad``
-    (which leaves .grad alone), the norm as the square root of the sum of squares; .grad cleared as documented."""
-    notice("gradient_norms")
-    from ..autodiff import grad
-    model.zero_grad()
-    found = grad(loss, [m.weight for _, m in layers], allow_unused=True)
-    return {name: 0.0 if g is None else float(np.sqrt(np.sum(np.square(g.data, dtype=np.float64))))
-            for (name, _), g in zip(layers, found)}
-
-
-def residual_jacobian(fn, x):
-    """Exercise ``lesson20_residual_jacobian``: ∂fn(x)/∂x of one sample x (n,), row i = ∂fᵢ/∂x, by central
-    differences of fn's forward in float64 (one column per element of x)."""
-    notice("lesson20_residual_jacobian")
-    from ..autodiff import no_grad, tensor
-    x, eps = np.asarray(x, dtype=np.float64), 1e-6
-    columns = []
-    with no_grad():
-        for j in range(len(x)):
-            step = np.zeros_like(x)
-            step[j] = eps
-            ahead, behind = (fn(tensor(x + s, dtype=np.float64)).data for s in (step, -step))
-            columns.append((ahead - behind) / (2 * eps))
-    return np.stack(columns, axis=1)
-
-
 def adam_update(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay=0.0):
     """Exercise ``adam_step``: Adam's update as the paper writes it, with bias-corrected copies m̂ and v̂ (two
     new arrays per step), instead of the kernel's in-place form."""
@@ -213,8 +186,10 @@ def contractive_grads(X, W, b):
     """Exercise ``contractive_grad``: (∂P/∂W, ∂P/∂b) of the contractive penalty of h = σ(X Wᵀ + b), averaged over
     the rows of X, by autodiff."""
     from ..nn import functional as F
-    return autodiff_grads("contractive_grad", lambda w, c: F.contractive_penalty(F.sigmoid(F.linear(X, w, c)), w,
-                                                                               reduction="mean"), [W, b])
+
+    def penalty(w, c):
+        return F.contractive_penalty(F.sigmoid(F.linear(X, w, c)), w, reduction="mean")
+    return autodiff_grads("contractive_grad", penalty, [W, b])
 
 
 # ---------------------------------------------------------------- autoencoder track: other methods
@@ -301,3 +276,30 @@ def squared_distances(a, b):
         difference = b - point
         squared[row] = (difference * difference).sum(axis=1)
     return squared
+
+
+def residual_jacobian(fn, x):
+    """Exercise ``lesson20_residual_jacobian``: ∂fn(x)/∂x of one sample x (n,), row i = ∂fᵢ/∂x, by central
+    differences of fn's forward in float64 (one column per element of x)."""
+    notice("lesson20_residual_jacobian")
+    from ..autodiff import no_grad, tensor
+    x, eps = np.asarray(x, dtype=np.float64), 1e-6
+    columns = []
+    with no_grad():
+        for j in range(len(x)):
+            step = np.zeros_like(x)
+            step[j] = eps
+            ahead, behind = (fn(tensor(x + s, dtype=np.float64)).data for s in (step, -step))
+            columns.append((ahead - behind) / (2 * eps))
+    return np.stack(columns, axis=1)
+
+
+def gradient_norms(model, loss, layers):
+    """Exercise ``gradient_norms``: {name: ‖∂loss/∂W‖} of each (name, layer) in ``layers`` by ``autodiff.grad``
+    (which leaves .grad alone), the norm as the square root of the sum of squares; .grad cleared as documented."""
+    notice("gradient_norms")
+    from ..autodiff import grad
+    model.zero_grad()
+    found = grad(loss, [m.weight for _, m in layers], allow_unused=True)
+    return {name: 0.0 if g is None else float(np.sqrt(np.sum(np.square(g.data, dtype=np.float64))))
+            for (name, _), g in zip(layers, found)}
