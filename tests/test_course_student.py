@@ -99,6 +99,8 @@ def test_the_copy_holds_no_line_of_any_solution_in_any_file(copy):
     files = [p.relative_to(copy) for p in copy.rglob("*") if p.is_file()]
     assert not [f for f in files if f.parts[:2] == ("minigrad_ae", "course") or "__pycache__" in f.parts
                 or f.suffix in (".pyc", ".ipynb") or any(part.endswith(".egg-info") for part in f.parts)]
+    needs_docs = [f for f in files if f.parts[0] == "tests" and '"docs"' in (copy / f).read_text(encoding="utf-8")]
+    assert not (copy / "docs").exists() and needs_docs == []   # the site's tests stay with the site
     sheet = (copy / "EXERCISES.md").read_text(encoding="utf-8")
     assert all(f"`{e.id}`" in sheet for e in MARKED) and json.loads((copy / "exercises.json").read_text()).keys() \
         == {e.id for e in MARKED}

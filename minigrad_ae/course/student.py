@@ -22,6 +22,8 @@ REPO = PACKAGE.parent                                    # the repository, when 
 KIT = PACKAGE / "course" / "kit"                         # a regular install's copy of what make-student needs
 ROOT_FILES = ("setup.cfg", "pyproject.toml", "LICENSE")
 PACKAGE_DATA = {".py", ".npz", ".md", ".txt", ".json", ".csv"}   # nothing else is copied: no caches, notebooks, builds
+# tests of what a copy does not hold: the course kit (the grader) and the site (docs/, which a copy leaves out)
+INSTRUCTOR_TESTS = ("test_course", "test_docs_tools", "test_site")
 
 
 def sources():
@@ -76,7 +78,7 @@ def _write_copy(folder, source, selected):
               if p.suffix in PACKAGE_DATA and _shipped(p.relative_to(PACKAGE))]
     copies += [(p, pathlib.Path("lessons") / p.name) for p in (source / "lessons").glob("*.py")]
     copies += [(p, pathlib.Path("tests") / p.name) for p in (source / "tests").glob("*.py")
-               if not p.name.startswith("test_course")]
+               if not p.name.startswith(INSTRUCTOR_TESTS)]
     copies += [(source / name, pathlib.Path(name)) for name in ROOT_FILES]
     for origin, relative in copies:
         target = folder / relative
