@@ -327,7 +327,7 @@ EXERCISES = (
              "Module.apply(fn): call fn(module) on every module of the tree below and including self, in "
              "PyTorch's order: each child's whole subtree (children in registration order), then the module "
              "itself. It returns self (already written below the block).",
-             ("The tree is small: a recursive call on each child does it.",),
+             ("For one module, which comes first: fn on its children's subtrees, or fn on itself?",),
              stub=_call("stand_ins.apply_post_order(self, fn)")),
     # ---------------------------------------------------------------- lesson 20: residual and skip connections
     Exercise("lesson20_residual_jacobian", 20, "autoencoder", 1, "lessons/20_residual_and_skip_connections.py",
