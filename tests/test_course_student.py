@@ -176,7 +176,7 @@ def test_only_and_track_choose_the_exercises_and_keep_the_others_solutions(tmp_p
     report = grade(one)
     assert [r["id"] for r in report["exercises"]] == ["mul_backward"] and (report["score"], report["total"]) == (0, 1)
     optim = (one / "minigrad_ae" / "kernels" / "optim.py").read_text(encoding="utf-8")
-    assert "def _adam_loop(" in optim and "return adam_update_reference(param, grad, m, v" not in optim
+    assert "def _adam_loop(" in optim and "return adam_update_reference(*args)" not in optim
     track = tmp_path / "track"
     ids = make_student(track, track="autoencoder")
     assert set(ids) == {e.id for e in MARKED if e.track == "autoencoder"}
@@ -200,7 +200,7 @@ def test_the_first_lessons_run_in_an_untouched_copy_with_one_notice_per_exercise
 
 def test_a_compiled_twin_of_an_answer_leaves_the_copy_and_calls_the_students_function(copy):
     optim = (copy / "minigrad_ae" / "kernels" / "optim.py").read_text(encoding="utf-8")
-    assert "_adam_loop" not in optim and "\n    return adam_update_reference(param, grad, m, v" in optim
+    assert "_adam_loop" not in optim and "\n    return adam_update_reference(*args)\n" in optim
     assert optim.count("# BEGIN EXERCISE adam_step") == 1
 
 

@@ -258,8 +258,8 @@ EXERCISES = (
               "np.multiply(..., out=scratch) and friends avoid temporaries."),
              stub=_call("stand_ins.adam_update(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay)"),
              module_stub="# The numba twin of adam_update_reference is not in this copy: Adam runs your code.\n"
-                         "def adam_update_compiled(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay=0.0):\n"
-                         "    return adam_update_reference(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay)"),
+                         "def adam_update_compiled(*args):\n"
+                         "    return adam_update_reference(*args)"),
     Exercise("cyclic_lr", 10, "autoencoder", 1, "minigrad_ae/optim/schedules.py", "CyclicLR._height_and_scale",
              "CyclicLR._height_and_scale(): for iteration t = self.last_epoch, (h, scale): h ∈ [0, 1] how far up "
              "the current triangle t is (0 at base_lr, 1 at max_lr; it climbs for self.step_size_up iterations, "
