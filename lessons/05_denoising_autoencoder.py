@@ -28,6 +28,7 @@ import numpy as np
 
 import minigrad_ae as mg
 from minigrad_ae import lesson as kit
+from minigrad_ae import stand_ins
 import matplotlib.pyplot as plt
 from minigrad_ae.models import Autoencoder, DenoisingAutoencoder
 from minigrad_ae.nn import functional as F
@@ -148,9 +149,11 @@ mg.viz.image_grid(np.clip(np.concatenate([examples] + list(corrupted_examples.va
 #     x̃ = q(x),   x̂ = σ(s) with s = W_out h + b_out (the last layer),   L = 1/(B·n) Σ (x − x̂)²
 #
 # and its gradient. The output gradient ∂L/∂x̂ = 2(x̂ − x)/(B·n) pulls towards the clean x — x̃ only
-# enters through x̂. Through the sigmoid (σ′ = x̂(1 − x̂)) to the last bias, summed over the batch:
+# enters through x̂. Then on through the sigmoid to the last bias, summed over the batch:
+# BEGIN SOLUTION lesson5_dae_bias_grad
 #
-#     ∂L/∂b_out = Σ_batch 2(x̂ − x) ⊙ x̂(1 − x̂) / (B·n)
+#     ∂L/∂b_out = Σ_batch 2(x̂ − x) ⊙ x̂(1 − x̂) / (B·n)       (σ′ = x̂(1 − x̂))
+# END SOLUTION
 
 # %%
 probe = DenoisingAutoencoder(SIZES, noise="masking", noise_level=0.5, rng=lesson.rng)
@@ -162,10 +165,14 @@ package_loss.backward()
 X_tilde = mg.data.masking_noise(X_probe, 0.5, rng=twin)
 X_hat = reconstruct(probe, X_tilde)
 hand_loss = mse(X_hat, X_probe)
+# the gradient by hand, and the same with x̃ as the target (the mistake the criterion avoids)
+# BEGIN SOLUTION lesson5_dae_bias_grad
 hand_bias_grad = np.sum(2 * (X_hat - X_probe) * X_hat * (1 - X_hat), axis=0) / X_probe.size
-wrong_bias_grad = np.sum(2 * (X_hat - X_tilde) * X_hat * (1 - X_hat), axis=0) / X_probe.size  # x̃ as target
+wrong_bias_grad = np.sum(2 * (X_hat - X_tilde) * X_hat * (1 - X_hat), axis=0) / X_probe.size
+# END SOLUTION
 autodiff_bias_grad = probe.decoder[-1].bias.grad
 bias_grad_err = mg.relative_error(hand_bias_grad, autodiff_bias_grad)
+solved = not stand_ins.used("lesson5_dae_bias_grad")   # False in a student copy until you write the gradient
 forward_is_clean = np.array_equal(reconstruct(probe, X_probe), reconstruct(probe, X_probe))
 print(f"package loss {package_loss.item():.6f}, by hand {hand_loss:.6f}; scored against x̃ instead it would be "
       f"{mse(X_hat, X_tilde):.6f}")
@@ -173,7 +180,8 @@ print(f"∂L/∂b_out: by hand vs autodiff rel. error {bias_grad_err:.2g}; the x
       f"{mg.relative_error(wrong_bias_grad, autodiff_bias_grad):.2g}")
 lesson.checks.add("DAE.loss = mean (x − g(f(x̃)))² by hand", abs(package_loss.item() - hand_loss),
                   abs(package_loss.item() - hand_loss) <= 1e-6 * hand_loss)
-lesson.checks.add("∂L/∂b_out by hand vs autodiff (float32)", float(bias_grad_err), bias_grad_err < 1e-4)
+lesson.checks.add("∂L/∂b_out by hand vs autodiff (float32)", float(bias_grad_err) if solved else "not solved yet",
+                  not solved or bias_grad_err < 1e-4)
 lesson.checks.add("DAE.loss leaves the batch unchanged", "unchanged", np.array_equal(X_probe, X_probe_before))
 lesson.checks.add("forward never corrupts (two calls agree)", "identical", forward_is_clean)
 

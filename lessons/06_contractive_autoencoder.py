@@ -28,6 +28,7 @@ import numpy as np
 
 import minigrad_ae as mg
 from minigrad_ae import lesson as kit
+from minigrad_ae import stand_ins
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from minigrad_ae.models import ContractiveAutoencoder
@@ -147,13 +148,16 @@ lesson.checks.add("explicit Jacobian slower than closed form (×)", explicit_tim
 # ## 3. The penalty's gradient, by hand and checked
 # With sⱼ = hⱼ(1 − hⱼ) and rⱼ = Σᵢ Wⱼᵢ², one image's penalty is P = Σⱼ sⱼ² rⱼ. W enters twice — directly
 # through rⱼ, and through h (because h = σ(Wx + b)) — so its gradient has two parts:
+# BEGIN SOLUTION contractive_grad
 #
 #     direct:     ∂P/∂Wⱼᵢ = 2 sⱼ² Wⱼᵢ                          (a weight decay, scaled per unit by sⱼ²)
 #     through h:  ∂P/∂hⱼ = 2 sⱼ (1 − 2hⱼ) rⱼ     (since ∂sⱼ/∂hⱼ = 1 − 2hⱼ)
 #                 ∂P/∂aⱼ = ∂P/∂hⱼ · sⱼ = 2 sⱼ² (1 − 2hⱼ) rⱼ,   ∂P/∂Wⱼᵢ += ∂P/∂aⱼ · xᵢ,   ∂P/∂bⱼ = ∂P/∂aⱼ
 #
 # The second part pushes each unit towards saturation (1 − 2hⱼ is positive below ½, negative above),
-# the first shrinks weight rows. We code the sum (averaged over the batch) and compare it with
+# the first shrinks weight rows.
+# END SOLUTION
+# We code the sum (averaged over the batch) and compare it with
 # autodiff through `F.contractive_penalty(σ(linear(x, W, b)), W)`, then let `gradcheck` compare autodiff
 # with finite differences: for the penalty alone (inputs h and W, a random upstream gradient per image)
 # and for the full path from W and b.
@@ -173,14 +177,19 @@ def penalty_through_encoder(weight, bias):
 
 penalty_through_encoder(W_t, b_t).backward()
 
+# the mean over the batch X_grad of the penalty's gradient, by hand: hand_dW like W_grad, hand_db like b_grad
+# BEGIN SOLUTION contractive_grad
 h = 1 / (1 + np.exp(-(X_grad @ W_grad.T + b_grad)))
 s, r = h * (1 - h), (W_grad ** 2).sum(axis=1)
 dP_da = 2 * s ** 2 * (1 - 2 * h) * r / len(X_grad)              # (batch, units), the mean's 1/m included
 hand_dW = 2 * np.mean(s ** 2, axis=0)[:, None] * W_grad + dP_da.T @ X_grad
 hand_db = dP_da.sum(axis=0)
+# END SOLUTION
 err_grad = max(mg.relative_error(hand_dW, W_t.grad), mg.relative_error(hand_db, b_t.grad))
+solved = not stand_ins.used("contractive_grad")   # False in a student copy until you write the gradient
 print(f"hand-derived ∂P/∂W, ∂P/∂b vs autodiff: rel err {err_grad:.2g}")
-lesson.checks.add("hand ∂P/∂W, ∂P/∂b = autodiff, rel err", err_grad, err_grad < 1e-12)
+lesson.checks.add("hand ∂P/∂W, ∂P/∂b = autodiff, rel err", err_grad if solved else "not solved yet",
+                  not solved or err_grad < 1e-12)
 
 # ε = 1e-5 rather than the default 1e-6: the gradient entries are only ~0.01 (P is ~0.2), and the rounding
 # error of a difference quotient, ≈ 1e-16·P/ε, is then already ~1e-9 of them; ε = 1e-5 cuts it tenfold

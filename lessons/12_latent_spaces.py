@@ -247,10 +247,16 @@ for name in ("AE", "VAE"):
 # measured in one space: pixels, PCA-16 of the pixels (the best *linear* 16-d code), AE codes, VAE μ.
 
 # %%
+def squared_distances(a, b):
+    """‖aᵢ − bⱼ‖² for every row aᵢ of a (T, d) and bⱼ of b (N, d): a (T, N) array."""
+    # BEGIN SOLUTION lesson12_knn
+    return (a ** 2).sum(axis=1)[:, None] + (b ** 2).sum(axis=1)[None, :] - 2 * a @ b.T
+    # END SOLUTION
+
+
 def knn_accuracy(train_points, train_labels, test_points, test_labels, k=5):
     """Share of test points whose k nearest training points (Euclidean) vote for the right label."""
-    squared = ((test_points ** 2).sum(axis=1)[:, None] + (train_points ** 2).sum(axis=1)[None, :]
-               - 2 * test_points @ train_points.T)
+    squared = squared_distances(test_points, train_points)
     nearest = np.argpartition(squared, k, axis=1)[:, :k]
     votes = np.apply_along_axis(np.bincount, 1, train_labels[nearest], minlength=10)
     return float(np.mean(votes.argmax(axis=1) == test_labels))
@@ -352,12 +358,9 @@ def step_sizes(path):
     return np.linalg.norm(np.diff(path, axis=0), axis=1)
 
 
-TRAIN_SQUARED_NORMS = (X_train64 ** 2).sum(axis=1)
-
-
 def nearest_training_distance(images):
-    """Euclidean distance from each image to its nearest training image, ‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b."""
-    squared = (images ** 2).sum(axis=1)[:, None] + TRAIN_SQUARED_NORMS[None, :] - 2 * images @ X_train64.T
+    """Euclidean distance from each image to its nearest training image."""
+    squared = squared_distances(images, X_train64)
     return np.sqrt(np.maximum(squared.min(axis=1), 0))
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 import minigrad_ae as mg
 from minigrad_ae import lesson as kit
+from minigrad_ae import stand_ins
 import matplotlib.pyplot as plt
 from minigrad_ae.nn import functional as F
 from minigrad_ae.nn.penalties import jacobian_penalty
@@ -295,15 +296,19 @@ lesson.checks.add(f"after {STEPS} steps, Adam's (η = 0.03) L − L* below GD's 
 # %%
 def sharpness(loss, theta, iterations=20):
     """λ_max of the Hessian at θ by power iteration: only Hessian-vector products (double backward)."""
+    # BEGIN SOLUTION lesson18_power_iteration
     u = np.random.default_rng(0).standard_normal(theta.shape)
     for _ in range(iterations):
         Hu = mg.hvp(loss, theta, u).numpy()
         lam, u = u @ Hu / (u @ u), Hu / np.linalg.norm(Hu)
     return lam
+    # END SOLUTION
 
 
 err_power = abs(sharpness(linear_ae_loss, theta_star) / lam_max - 1)
-lesson.checks.add("power iteration on hvp finds λ_max at θ*, rel err", err_power, err_power < 1e-6)
+solved = not stand_ins.used("lesson18_power_iteration")   # False in a student copy until you write sharpness
+lesson.checks.add("power iteration on hvp finds λ_max at θ*, rel err", err_power if solved else "not solved yet",
+           not solved or err_power < 1e-6)
 eta_big = 2.1 / lam_max
 near = theta_star + 1e-3 * lesson.rng.standard_normal(P)
 edge_curve, theta_edge = descend(linear_ae_loss, near, lambda p: mg.optim.SGD(p, lr=eta_big), 300)

@@ -27,6 +27,7 @@ import numpy as np
 
 import minigrad_ae as mg
 from minigrad_ae import lesson as kit
+from minigrad_ae import stand_ins
 import matplotlib.pyplot as plt
 from minigrad_ae import nn
 from minigrad_ae.lesson import load_lesson_data
@@ -45,7 +46,10 @@ print(f"digits: {len(X_train)} training and {len(X_test)} held-out 8×8 images, 
 # keep it; where the width changes, a plain layer does the job). It is built from existing ops, so its
 # backward is theirs — but we check it anyway: `mg.gradcheck` in float64, then the Jacobian itself. For a
 # pre-activation block y = x + W σ(x) + b (He et al.'s "identity mapping" order: activation, then the
-# linear layer), J_f = W diag(σ′(x)), and the Jacobian of the block must be exactly I + J_f.
+# linear layer) we also derive that Jacobian by hand, and it must match autodiff's to rounding:
+# BEGIN SOLUTION lesson20_residual_jacobian
+# J_f = W diag(σ′(x)), and the Jacobian of the block must be exactly I + J_f.
+# END SOLUTION
 
 # %%
 n = 5
@@ -68,11 +72,16 @@ def jacobian(fn, x):
 
 x0 = x_check[0]
 W = block.fn[1].weight.data
+# by hand: `expected`, the (n, n) Jacobian ∂y/∂x of the block at x0, row i = ∂yᵢ/∂x
+# BEGIN SOLUTION lesson20_residual_jacobian
 sigma = 1 / (1 + np.exp(-x0))
 expected = np.eye(n) + W * (sigma * (1 - sigma))   # I + W diag(σ′(x)): column j scaled by σ′(xⱼ)
+# END SOLUTION
 jacobian_error = float(np.abs(jacobian(block, x0) - expected).max())
-print(f"Jacobian of x + Wσ(x) + b vs I + W diag(σ′(x)): max |difference| {jacobian_error:.1e}")
-lesson.checks.add("Jacobian of the block = I + W diag(σ′(x)): max |diff|", jacobian_error, jacobian_error < 1e-12)
+solved = not stand_ins.used("lesson20_residual_jacobian")   # False in a student copy until you derive it
+print(f"Jacobian of x + Wσ(x) + b, by hand vs autodiff: max |difference| {jacobian_error:.1e}")
+lesson.checks.add("Jacobian of the block by hand = autodiff: max |diff|",
+                  jacobian_error if solved else "not solved yet", not solved or jacobian_error < 1e-12)
 
 try:
     nn.Residual(nn.Linear(n, 3, rng=lesson.rng))(np.zeros((2, n), np.float32))

@@ -5,7 +5,8 @@
     minigrad-ae lessons run 7 --seed 1 --data digits   # any other option goes to the lesson itself
     minigrad-ae lessons run all --quick      # run every lesson, then print pass/fail and times
     minigrad-ae lessons notebook 3|all [--dir DIR]     # write .ipynb notebooks (default: beside the lessons)
-    minigrad-ae course make-student DIR      # a copy with every solution replaced by an exercise
+    minigrad-ae course list [--json]         # the exercises: id, lesson, track, points
+    minigrad-ae course make-student DIR [--track autodiff | --only ID ...]   # a copy whose exercises are stubs
     minigrad-ae course grade DIR [--json]    # check a student's copy, one process per exercise
 """
 import argparse
@@ -121,10 +122,14 @@ def main(argv=None):
     notebook = lesson_commands.add_parser("notebook", help="write a lesson (or 'all') as a Jupyter notebook")
     notebook.add_argument("which", help="a lesson number (e.g. 3) or 'all'")
     notebook.add_argument("--dir", default=None, help="folder for the .ipynb files (default: the lessons folder)")
-    course = commands.add_parser("course", help="instructors: make a student copy, grade it")
+    course = commands.add_parser("course", help="instructors: list the exercises, make a student copy, grade it")
     course_commands = course.add_subparsers(dest="action", required=True)
+    listing = course_commands.add_parser("list", help="the exercises: id, lesson, track, points")
+    listing.add_argument("--json", action="store_true", help="every field of every exercise, as JSON")
     make = course_commands.add_parser("make-student", help="write a student copy with the solutions taken out")
     make.add_argument("dir")
+    make.add_argument("--track", choices=["autodiff", "autoencoder"], help="only the exercises of one track")
+    make.add_argument("--only", nargs="+", metavar="ID", help="only these exercises (ids from `course list`)")
     grade = course_commands.add_parser("grade", help="grade a student copy")
     grade.add_argument("dir")
     grade.add_argument("--json", action="store_true", help="print the report as JSON (for an LMS)")
@@ -159,12 +164,32 @@ def main(argv=None):
 
 def run_course(args):
     from . import course
+    if args.action == "list":
+        return list_exercises(course.EXERCISES, args.json)
     if args.action == "make-student":
-        ids = course.make_student(args.dir)
+        try:
+            ids = course.make_student(args.dir, only=args.only, track=args.track)
+        except (ValueError, FileExistsError, FileNotFoundError) as err:
+            raise SystemExit(str(err)) from None
         print(f"wrote a student copy to {args.dir} with {len(ids)} exercises: {', '.join(ids)}")
         return 0
     report = course.grade(args.dir, timeout=args.timeout)
     print(json.dumps(report, indent=2) if args.json else course.format_table(report))
+    return 0
+
+
+def list_exercises(exercises, as_json):
+    """Print the exercises (round-2 ones, whose files have no markers yet, flagged 'not marked')."""
+    if as_json:
+        print(json.dumps([{**vars(e), "hints": list(e.hints), "check": e.check} for e in exercises], indent=1,
+                         ensure_ascii=False))
+        return 0
+    print(f"{'exercise':<28}{'lesson':>6}  {'track':<12}{'points':>6}  where")
+    for e in exercises:
+        flag = "" if e.marked else "   (not marked yet: left out of copies)"
+        print(f"{e.id:<28}{e.lesson:>6}  {e.track:<12}{e.points:>6}  {e.file}: {e.where}{flag}")
+    marked = [e for e in exercises if e.marked]
+    print(f"{len(exercises)} exercises ({len(marked)} marked), {sum(e.points for e in marked)} points in a full copy")
     return 0
 
 

@@ -465,6 +465,7 @@ def test_noise_keeps_input_dtype_and_shape(noise, dtype, shape):
     np.testing.assert_array_equal(out, noise(x, np.random.default_rng(1)))  # seeded = repeatable
 
 
+@pytest.mark.masking_noise
 def test_masking_fraction_is_statistically_close():
     x = np.ones((200, 500), np.float32)
     out = masking_noise(x, 0.3, np.random.default_rng(0))
@@ -473,6 +474,7 @@ def test_masking_fraction_is_statistically_close():
     assert set(np.unique(out).tolist()) == {0.0, 1.0}
 
 
+@pytest.mark.masking_noise
 @settings(max_examples=30, deadline=None)
 @given(rows=st.integers(1, 8), cols=st.integers(1, 30), fraction=st.floats(0, 1),
        seed=st.integers(0, 2**32 - 1))
@@ -482,6 +484,7 @@ def test_masking_fixed_count_is_exact(rows, cols, fraction, seed):
     np.testing.assert_array_equal((out == 0).sum(axis=1), round(fraction * cols))
 
 
+@pytest.mark.masking_noise
 def test_masking_fixed_count_on_images_counts_per_sample():
     x = np.ones((3, 4, 5))
     out = masking_noise(x, 0.25, np.random.default_rng(0), fixed_count=True)

@@ -8,6 +8,7 @@ from minigrad_ae.models import Autoencoder
 from minigrad_ae.nn.diagnostics import gradient_norms
 
 
+@pytest.mark.gradient_norms
 def test_norms_are_the_weight_gradients_of_every_linear_layer_input_side_first():
     model = Autoencoder([6, 4, 2], rng=np.random.default_rng(0), dtype=np.float64)
     x = np.random.default_rng(1).random((5, 6))
@@ -18,6 +19,7 @@ def test_norms_are_the_weight_gradients_of_every_linear_layer_input_side_first()
     np.testing.assert_allclose(list(norms.values()), expected, rtol=1e-12)
 
 
+@pytest.mark.gradient_norms
 def test_gradients_are_cleared_so_training_is_not_disturbed():
     model = Autoencoder([6, 4, 2], rng=np.random.default_rng(0))
     x = np.random.default_rng(1).random((5, 6)).astype(np.float32)
@@ -26,6 +28,7 @@ def test_gradients_are_cleared_so_training_is_not_disturbed():
     assert all(p.grad is None for p in model.parameters())
 
 
+@pytest.mark.gradient_norms
 def test_a_layer_the_gradient_does_not_reach_reads_zero():
     model = Autoencoder([6, 4, 2], rng=np.random.default_rng(0))
     x = np.random.default_rng(1).random((5, 6)).astype(np.float32)

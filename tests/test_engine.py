@@ -37,6 +37,8 @@ def random_graphs(draw):
     return leaves, out
 
 
+@pytest.mark.topological_order
+@pytest.mark.unbroadcast
 @given(graph=random_graphs(), seed=st.integers(0, 100))
 def test_engine_and_reference_give_the_same_gradients(graph, seed):
     leaves, out = graph
@@ -118,6 +120,7 @@ def test_grad_returns_tensors_and_leaves_dot_grad_alone():
     np.testing.assert_allclose(gx.data, 3 * x.data ** 2)
 
 
+@pytest.mark.pow_backward
 def test_grad_to_any_order_matches_the_closed_form():
     """f = Σ x⁴: f′ = 4x³, f″ = 12x², f‴ = 24x, f⁗ = 24 — each by differentiating the previous gradient."""
     x = mg.tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
@@ -128,6 +131,7 @@ def test_grad_to_any_order_matches_the_closed_form():
         np.testing.assert_allclose(g.data, want, rtol=1e-12, err_msg=f"order {order}")
 
 
+@pytest.mark.sigmoid_backward
 def test_backward_create_graph_makes_grad_differentiable():
     x = mg.tensor(np.array([0.3, -0.7]), requires_grad=True)
     x.sigmoid().sum().backward(create_graph=True)

@@ -75,6 +75,7 @@ def test_bce_refuses_values_outside_unit_interval(bad):
         F.binary_cross_entropy(mg.tensor(np.array([0.5, bad])), np.array([1.0, 0.0]))
 
 
+@pytest.mark.bce_with_logits_backward
 @given(shapes(), seeds(), st.sampled_from(REDUCTIONS))
 def test_bce_with_logits_equals_bce_of_sigmoid_and_gradients(shape, seed, reduction):
     z, y = uniform(shape, seed, -4, 4), uniform(shape, seed + 1, 0, 1)
@@ -83,6 +84,7 @@ def test_bce_with_logits_equals_bce_of_sigmoid_and_gradients(shape, seed, reduct
     assert_backward_matches(lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction), [z, y], seed)
 
 
+@pytest.mark.bce_with_logits_backward
 def test_bce_with_logits_gradient_is_sigmoid_minus_target_and_stable():
     z = mg.tensor(np.array([-1000.0, -3.0, 0.0, 2.0, 1000.0]), requires_grad=True)
     y = np.array([1.0, 0.0, 1.0, 0.5, 0.0])
@@ -96,6 +98,7 @@ def test_bce_with_logits_gradient_is_sigmoid_minus_target_and_stable():
 # ---------------------------------------------------------------- softmax, log_softmax, cross_entropy
 
 
+@pytest.mark.log_softmax_backward
 @given(shapes(min_dims=1), seeds(), st.data())
 def test_log_softmax_normalises_and_gradient(shape, seed, data):
     axis = data.draw(st.integers(-len(shape), len(shape) - 1))
@@ -126,6 +129,8 @@ def test_cross_entropy_matches_numpy_and_gradient(batch, classes, seed, reductio
     assert_backward_matches(lambda z: F.cross_entropy(z, labels, reduction), [logits], seed)
 
 
+@pytest.mark.log_softmax_backward
+@pytest.mark.scatter_add
 def test_cross_entropy_gradient_is_softmax_minus_one_hot():
     logits = mg.tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
     labels = np.array([0, 2, 1, 2])
@@ -170,6 +175,7 @@ def test_l1_penalty_values_and_gradient(shape, seed, reduction):
     assert_backward_matches(lambda t: F.l1_penalty(t, reduction), [h], seed)
 
 
+@pytest.mark.abs_backward
 def test_l1_penalty_gradient_is_sign_over_batch():
     h = mg.tensor(np.array([[1.0, -2.0], [-0.5, 3.0]]), requires_grad=True)
     F.l1_penalty(h).backward()
@@ -180,6 +186,7 @@ def kl_np(rho_hat, rho):
     return np.sum(rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat)))
 
 
+@pytest.mark.kl_sparsity_backward
 @given(shapes(min_dims=1, max_dims=2), seeds(), st.floats(0.02, 0.98))
 def test_kl_sparsity_matches_formula_and_its_derived_gradient(shape, seed, rho):
     rho_hat = uniform(shape, seed, 0.05, 0.95)
@@ -187,6 +194,7 @@ def test_kl_sparsity_matches_formula_and_its_derived_gradient(shape, seed, rho):
     assert_backward_matches(lambda r: F.kl_sparsity(r, rho), [rho_hat], seed)
 
 
+@pytest.mark.kl_sparsity_backward
 def test_kl_sparsity_hand_gradient_and_zero_at_target():
     rho_hat = mg.tensor(np.array([0.05, 0.2, 0.7]), requires_grad=True)
     F.kl_sparsity(rho_hat, 0.05).backward()
@@ -218,6 +226,7 @@ def test_kl_sparsity_refuses_bad_rho(rho):
 # ---------------------------------------------------------------- VAE pieces
 
 
+@pytest.mark.vae_kl_grads
 @given(shapes(min_dims=1, max_dims=2), seeds(), st.sampled_from(REDUCTIONS))
 def test_gaussian_kl_matches_closed_form_and_gradient(shape, seed, reduction):
     mu, logvar = uniform(shape, seed, -2, 2), uniform(shape, seed + 1, -2, 2)

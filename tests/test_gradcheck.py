@@ -32,6 +32,7 @@ class IgnoresUpstream(mg.Function):
         return (np.full(g.shape, 2.0),)
 
 
+@pytest.mark.central_differences
 def test_numerical_grad_of_a_known_function():
     x = np.array([1.0, 2.0, 3.0])
     (grad,) = mg.numerical_grad(lambda t: (t ** 3).sum(), [x])
@@ -39,6 +40,7 @@ def test_numerical_grad_of_a_known_function():
     np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])  # input restored
 
 
+@pytest.mark.central_differences
 def test_numerical_grad_works_in_float64_for_float32_inputs():
     x = mg.tensor(np.array([0.3, 0.7], dtype=np.float32))
     (grad,) = mg.numerical_grad(lambda t: t.exp().sum(), [x])
@@ -47,6 +49,7 @@ def test_numerical_grad_works_in_float64_for_float32_inputs():
     assert x.dtype == np.float32
 
 
+@pytest.mark.central_differences
 def test_gradcheck_passes_a_correct_composite_and_reports_a_table():
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal((4, 3)), rng.standard_normal((3, 2))
@@ -56,6 +59,7 @@ def test_gradcheck_passes_a_correct_composite_and_reports_a_table():
     assert "gradcheck passed" in text and "input 0" in text and "(4, 3)" in text and "rel err" in text
 
 
+@pytest.mark.central_differences
 def test_gradcheck_fails_a_wrong_backward_and_shows_where():
     x = np.linspace(-2, 2, 5)
     report = mg.gradcheck(lambda t: WrongSigmoid.apply(t), [x])
@@ -65,12 +69,14 @@ def test_gradcheck_fails_a_wrong_backward_and_shows_where():
         mg.gradcheck(lambda t: WrongSigmoid.apply(t), [x], raise_on_fail=True)
 
 
+@pytest.mark.central_differences
 def test_gradcheck_catches_a_backward_that_ignores_its_upstream_gradient():
     x = np.array([1.0, 2.0, 3.0])
     assert mg.gradcheck(lambda t: IgnoresUpstream.apply(t).sum(), [x])  # a plain sum feeds ones: passes
     assert not mg.gradcheck(lambda t: IgnoresUpstream.apply(t), [x])  # random upstream: caught
 
 
+@pytest.mark.central_differences
 def test_gradcheck_promotes_float32_and_restores_inputs():
     w = mg.tensor(np.array([[0.5, -1.0], [2.0, 0.1]], dtype=np.float32), requires_grad=True, name="w")
     before = w.data
@@ -79,6 +85,7 @@ def test_gradcheck_promotes_float32_and_restores_inputs():
     assert w.data is before and w.dtype == np.float32 and w.grad is None
 
 
+@pytest.mark.central_differences
 def test_gradcheck_through_closure_over_parameters():
     """Inputs may be tensors that fn uses from outside (a model's parameters)."""
     rng = np.random.default_rng(1)

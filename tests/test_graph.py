@@ -1,5 +1,6 @@
 """Looking at graphs: text view, topological order, and the matplotlib drawing."""
 import numpy as np
+import pytest
 
 import minigrad_ae as mg
 from minigrad_ae.autodiff.engine import topological_order
@@ -12,6 +13,7 @@ def small_graph():
     return x, w, (h * h + h).sum()
 
 
+@pytest.mark.topological_order
 def test_topological_order_puts_inputs_before_users():
     x, w, y = small_graph()
     order = topological_order(y)

@@ -223,20 +223,21 @@ def test_hvp_and_hessian_errors_say_what_is_wrong():
 
 
 # ---------------------------------------------------------------- gradcheck(order=2)
-class ExpWithConstantSlope(mg.Function):
-    """exp whose backward uses a *copy* of its output: right first derivative, but in a graph of gradients the
-    copy is a constant (neither input nor output), so the second derivative comes out 0 instead of eˣ."""
+class SqrtWithConstantSlope(mg.Function):
+    """√a whose backward uses a *copy* of its output: right first derivative, but in a graph of gradients the
+    copy is a constant (neither input nor output), so the second derivative comes out 0 instead of −¼a^(−3/2).
+    (Not exp, whose backward is a course exercise: a student copy ships this file.)"""
 
     @staticmethod
     def forward(ctx, a):
-        z = np.exp(a)
+        z = np.sqrt(a)
         ctx.save_for_backward(z.copy())
         return z
 
     @staticmethod
     def backward(ctx, g):
         (z,) = ctx.saved
-        return g * z
+        return 0.5 * g / z
 
 
 class MulWithConstantFactors(mg.Function):
@@ -268,16 +269,16 @@ def test_gradcheck_order_2_passes_a_correct_composite_and_names_every_second_der
 
 
 def test_gradcheck_order_2_catches_a_wrong_second_derivative_that_order_1_passes():
-    x = np.linspace(-1, 1, 5)
-    assert mg.gradcheck(lambda t: ExpWithConstantSlope.apply(t), [x])
-    report = mg.gradcheck(lambda t: ExpWithConstantSlope.apply(t), [x], order=2)
+    x = np.linspace(0.5, 2, 5)
+    assert mg.gradcheck(lambda t: SqrtWithConstantSlope.apply(t), [x])
+    report = mg.gradcheck(lambda t: SqrtWithConstantSlope.apply(t), [x], order=2)
     assert not report
     first, second = [line for line in str(report).splitlines() if "(5,)" in line]
     assert "input 0" in first and "✓" in first
     assert "∂²f/∂(input 0)² · u" in second and "✗" in second
     with pytest.raises(mg.GradcheckError, match="FAILED, orders 1 and 2"):
-        mg.gradcheck(lambda t: ExpWithConstantSlope.apply(t), [x], order=2, raise_on_fail=True)
-    assert not mg.gradcheck(lambda t: ExpWithConstantSlope.apply(t), [x], order=2, mode="directional")
+        mg.gradcheck(lambda t: SqrtWithConstantSlope.apply(t), [x], order=2, raise_on_fail=True)
+    assert not mg.gradcheck(lambda t: SqrtWithConstantSlope.apply(t), [x], order=2, mode="directional")
 
 
 def test_gradcheck_order_2_names_the_wrong_mixed_derivative():

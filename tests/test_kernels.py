@@ -52,6 +52,8 @@ ELEMENTWISE_CASES = {   # kernel name -> its arguments, from (g, a) drawn at ran
     "sigmoid": lambda g, a, slope: (10 * a,),
 }
 TESTED_ELSEWHERE = {"bce_sum", "bce_grad", "sgd_update", "adam_update", "rmsprop_update", "im2col", "col2im"}
+EXERCISE = {"relu_vjp": "relu_backward", "leaky_relu_vjp": "relu_backward", "tanh_vjp": "tanh_backward",
+            "sigmoid_vjp": "sigmoid_backward"}   # course exercises (pytest -m <id>)
 
 
 def test_every_kernel_has_an_agreement_test():
@@ -59,19 +61,21 @@ def test_every_kernel_has_an_agreement_test():
     assert not missing, f"kernels without a reference-vs-compiled test: {sorted(missing)}; add a row above"
 
 
+@pytest.mark.parametrize("name", [pytest.param(name, marks=getattr(pytest.mark, EXERCISE[name]))
+                                  if name in EXERCISE else name for name in ELEMENTWISE_CASES])
 @given(shape=SHAPES, dtype=DTYPES, seed=SEEDS, slope=st.sampled_from([0.0, 0.01, 0.2, 1.0]),
        transposed=st.booleans())
-def test_activation_kernels_match_their_references(shape, dtype, seed, slope, transposed):
+def test_activation_kernels_match_their_references(name, shape, dtype, seed, slope, transposed):
     rng = np.random.default_rng(seed)
     a, g = random(rng, shape, dtype), random(rng, shape, dtype)
     if transposed:           # a non-contiguous view: the compiled path must still read it in the right order
         a, g = a.T, g.T
-    kernels = all_kernels()
-    for name, make_args in ELEMENTWISE_CASES.items():
-        args = make_args(g, a, dtype(slope))
-        assert_same(kernels[name].compiled(*args), kernels[name].reference(*args), dtype)
+    kernel, args = all_kernels()[name], ELEMENTWISE_CASES[name](g, a, dtype(slope))
+    assert_same(kernel.compiled(*args), kernel.reference(*args), dtype)
 
 
+@pytest.mark.relu_backward
+@pytest.mark.tanh_backward
 def test_elementwise_kernel_runs_its_formula_on_tensors_and_broadcasts():
     import minigrad_ae as mg
     g, a = mg.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True), np.array([-1.0, 0.5, 2.0])
@@ -82,6 +86,7 @@ def test_elementwise_kernel_runs_its_formula_on_tensors_and_broadcasts():
     np.testing.assert_allclose(wide, np.full((3, 4), 0.75))
 
 
+@pytest.mark.relu_backward
 def test_relu_vjp_passes_nan_and_infinities_like_numpy():
     a = np.array([np.nan, -np.inf, np.inf, -1.0, 0.0, 2.0], dtype=np.float32)
     g = np.array([1.0, np.nan, 2.0, np.inf, 5.0, 3.0], dtype=np.float32)

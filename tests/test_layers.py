@@ -173,6 +173,7 @@ def batch_norm_composed(x, gamma, beta, eps=1e-5):
     return gamma * (x - mean) / (var + eps).sqrt() + beta
 
 
+@pytest.mark.batchnorm_backward
 @given(st.integers(2, 6), sizes, seeds())
 def test_batch_norm_training_backward_matches_finite_differences_and_autodiff(batch, features, seed):
     rng = np.random.default_rng(seed)

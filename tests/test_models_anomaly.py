@@ -35,6 +35,7 @@ def test_threshold_flags_the_chosen_share_of_normal_data():
         threshold_from_scores([0.1, np.nan], 0.5)
 
 
+@pytest.mark.roc_curve
 def test_roc_curve_points_on_a_small_case():
     fpr, tpr, thresholds = roc_curve([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])
     np.testing.assert_array_equal(fpr, [0, 0, 0.5, 0.5, 1])
@@ -43,6 +44,7 @@ def test_roc_curve_points_on_a_small_case():
     assert auc(fpr, tpr) == 0.75
 
 
+@pytest.mark.roc_curve
 def test_auc_known_answers():
     is_anomaly = np.r_[np.zeros(50, bool), np.ones(30, bool)]
     separated = np.r_[np.linspace(0, 1, 50), np.linspace(2, 3, 30)]
@@ -54,6 +56,7 @@ def test_auc_known_answers():
     assert auc(*roc_curve(rng.random(4000), labels)[:2]) == pytest.approx(0.5, abs=0.03)
 
 
+@pytest.mark.roc_curve
 def test_auc_is_the_probability_an_anomaly_outscores_a_normal_sample():
     rng = np.random.default_rng(5)
     scores = rng.integers(0, 6, 60).astype(float)  # many ties

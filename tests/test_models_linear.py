@@ -11,6 +11,7 @@ from gradtools import assert_three_way, seeds
 
 @given(n_in=st.integers(1, 6), n_latent=st.integers(1, 4), batch=st.integers(1, 5), bias=st.booleans(),
        reduction=st.sampled_from(["sum", "mean"]), seed=seeds())
+@pytest.mark.linear_ae_closed_form
 def test_closed_form_autodiff_and_numerical_gradients_agree(n_in, n_latent, batch, bias, reduction, seed):
     rng = np.random.default_rng(seed)
     model = LinearAutoencoder(n_in, n_latent, bias=bias, rng=rng, dtype=np.float64)
@@ -26,6 +27,7 @@ def test_closed_form_autodiff_and_numerical_gradients_agree(n_in, n_latent, batc
     np.testing.assert_array_equal(X, X_before)
 
 
+@pytest.mark.linear_ae_closed_form
 def test_single_sample_uses_the_column_formulas():
     rng = np.random.default_rng(0)
     model = LinearAutoencoder(4, 2, rng=rng, dtype=np.float64)
@@ -56,6 +58,7 @@ def test_loss_is_half_the_summed_squared_error_and_mean_divides_by_the_batch():
         model.closed_form_grads(X, reduction="none")
 
 
+@pytest.mark.linear_ae_closed_form
 def test_without_bias_there_are_no_bias_gradients():
     model = LinearAutoencoder(3, 2, bias=False, rng=np.random.default_rng(2), dtype=np.float64)
     assert list(model.closed_form_grads(np.ones((2, 3)))) == ["encoder.weight", "decoder.weight"]

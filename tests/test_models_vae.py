@@ -64,6 +64,7 @@ def test_reparameterised_gradient_is_unbiased_and_beats_the_score_function():
 # ---------------------------------------------------------------- hand-derived gradients, three ways
 
 
+@pytest.mark.vae_kl_grads
 def test_kl_grads_three_ways():
     rng = np.random.default_rng(2)
     mu0, logvar0 = gaussian_params(rng, (5, 3))
@@ -75,6 +76,7 @@ def test_kl_grads_three_ways():
     assert_three_way([v[:, None] * g for g in kl_grads(mu0, logvar0)], weighted_kl, [mu0, logvar0], tolerance=TIGHT)
 
 
+@pytest.mark.vae_reparam_grads
 def test_reparam_grads_three_ways():
     rng = np.random.default_rng(3)
     mu0, logvar0 = gaussian_params(rng, (4, 3))

@@ -45,6 +45,7 @@ def hand_codebook_grad(z_e, codebook, indices):
 # ---------------------------------------------------------------- the forward pass
 
 
+@pytest.mark.vq_nearest_code
 @pytest.mark.parametrize("shape", [(50, 4), (3, 7, 4)])
 def test_indices_are_the_true_nearest_codes_and_z_q_their_rows(shape):
     rng = np.random.default_rng(1)
@@ -67,6 +68,7 @@ def test_perplexity_counts_the_codes_in_use():
 # ---------------------------------------------------------------- the three gradient paths
 
 
+@pytest.mark.straight_through_backward
 def test_straight_through_copies_the_gradient_and_gives_the_codebook_none(vq_data):
     z_e0, codebook0 = vq_data
     v = np.random.default_rng(2).standard_normal(z_e0.shape)
@@ -119,6 +121,7 @@ def test_bad_inputs_are_refused_with_a_clear_message():
 # ---------------------------------------------------------------- the model
 
 
+@pytest.mark.straight_through_backward
 def test_decoder_gradient_is_exact_and_the_encoder_gets_the_straight_through_one():
     """The decoder's parameters see an ordinary smooth loss: gradcheck passes. For the encoder, finite differences
     see values only: the reconstruction is flat (a nudge does not change the chosen code) and stop-gradients are

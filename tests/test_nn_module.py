@@ -178,6 +178,7 @@ def test_load_state_dict_non_strict_loads_the_rest_and_reports():
     np.testing.assert_array_equal(model.decoder[0].weight.data, state["decoder.0.weight"])
 
 
+@pytest.mark.module_apply
 def test_apply_visits_children_first_then_the_module_and_returns_it():
     model = AE()
     visited = []
@@ -187,6 +188,7 @@ def test_apply_visits_children_first_then_the_module_and_returns_it():
     assert model.modules() == [model, model.encoder, *model.encoder, model.decoder, *model.decoder]
 
 
+@pytest.mark.module_apply
 def test_apply_with_the_pytorch_init_weights_idiom():
     rng = np.random.default_rng(0)
 

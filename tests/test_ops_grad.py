@@ -1,6 +1,7 @@
 """Gradient semantics beyond the per-Function table of test_gradients.py: scalars lifted into ops, boolean-mask
 and tensor indices, the value at kinks and ties, nodes used several times, and algebraic identities."""
 import numpy as np
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -8,6 +9,8 @@ import minigrad_ae as mg
 from gradtools import arrays, assert_backward_matches, seeds, shapes
 
 
+@pytest.mark.div_backward
+@pytest.mark.mul_backward
 @given(a=shapes().flatmap(arrays), scalar=st.floats(-2, 2), seed=seeds())
 def test_reflected_scalar_ops(a, scalar, seed):
     assume(abs(scalar) > 0.1)
@@ -16,12 +19,14 @@ def test_reflected_scalar_ops(a, scalar, seed):
     assert_backward_matches(lambda x: scalar * x + scalar, [a], seed)
 
 
+@pytest.mark.pow_backward
 def test_pow_zero_exponent_has_zero_gradient_at_zero():
     x = mg.tensor(np.array([0.0, 1.0, -2.0]), requires_grad=True)
     (x ** 0).sum().backward()
     np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])
 
 
+@pytest.mark.scatter_add
 def test_getitem_boolean_mask_and_tensor_index():
     a = np.arange(12.0).reshape(3, 4)
     assert_backward_matches(lambda x: x[a > 4], [a], seed=1)
@@ -29,6 +34,7 @@ def test_getitem_boolean_mask_and_tensor_index():
     assert_backward_matches(lambda x: x[np.array([0, 2]), np.array([1, 1])], [a], seed=3)
 
 
+@pytest.mark.max_backward
 def test_max_splits_gradient_between_ties():
     x = mg.tensor(np.array([1.0, 3.0, 3.0, 2.0]), requires_grad=True)
     x.max().backward()
@@ -44,6 +50,7 @@ def test_composite_expression_reuses_inputs(a, seed):
 # ---------------------------------------------------------------- algebraic properties
 
 
+@pytest.mark.mul_backward
 @given(pair=shapes().flatmap(lambda shape: st.tuples(arrays(shape), arrays(shape))))
 def test_grad_of_product_is_other_factor(pair):
     a, b = pair  # same shape drawn directly: filtering broadcast pairs discarded most draws (a health-check failure)
@@ -53,6 +60,8 @@ def test_grad_of_product_is_other_factor(pair):
     np.testing.assert_array_equal(y.grad, a)
 
 
+@pytest.mark.sum_backward
+@pytest.mark.mean_backward
 @given(a=shapes().flatmap(arrays))
 def test_grad_of_sum_is_ones_and_mean_is_one_over_n(a):
     x = mg.tensor(a, requires_grad=True)
@@ -63,6 +72,8 @@ def test_grad_of_sum_is_ones_and_mean_is_one_over_n(a):
     np.testing.assert_allclose(x.grad, np.full_like(a, 1 / a.size))
 
 
+@pytest.mark.mul_backward
+@pytest.mark.pow_backward
 def test_classic_example_x1_squared_plus_3_x1_x2():
     """f = x₁² + 3x₁x₂ at (1, 2): ∂f/∂x₁ = 2x₁ + 3x₂ = 8, ∂f/∂x₂ = 3x₁ = 3."""
     x1, x2 = mg.tensor(1.0, requires_grad=True), mg.tensor(2.0, requires_grad=True)

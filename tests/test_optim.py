@@ -28,6 +28,7 @@ def npz_round_trip(state):
 
 
 # ============================================================== published / hand-computed values
+@pytest.mark.adam_step
 def test_adam_published_values_on_theta_squared():
     # f(θ) = θ², θ₀ = 1, lr 0.1: the first Adam step is lr·g/(|g| + ε) ≈ 0.1 whatever the gradient's scale
     x = param([1.0])
@@ -123,6 +124,7 @@ def test_sgd_matches_pytorch_formula(shape, seed, steps, lr, momentum, nesterov,
                                rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.adam_step
 @given(shape=shapes, seed=seeds, steps=n_steps, lr=lrs, beta1=st.floats(0.0, 0.99), beta2=st.floats(0.5, 0.9999),
        eps=st.sampled_from([1e-8, 1e-6, 1e-3]), weight_decay=decays)
 def test_adam_matches_kingma_ba(shape, seed, steps, lr, beta1, beta2, eps, weight_decay):
@@ -416,6 +418,7 @@ def test_step_lr_values():
     np.testing.assert_allclose(seen, [0.5] * 3 + [0.05] * 3 + [0.005] * 2, rtol=1e-12)
 
 
+@pytest.mark.cyclic_lr
 def test_cyclic_lr_published_values():
     # Smith (2017): base 0.001, max 0.006, step 2000
     opt = SGD([param([1.0])], lr=0.1)
@@ -433,6 +436,7 @@ def test_cyclic_lr_published_values():
     assert all(0.001 - 1e-15 <= v <= 0.006 + 1e-15 for v in seen.values())
 
 
+@pytest.mark.cyclic_lr
 def test_cyclic_lr_triangular2_halves_the_amplitude_each_cycle():
     opt = SGD([param([1.0])], lr=0.1)
     sched = CyclicLR(opt, base_lr=0.001, max_lr=0.006, step_size_up=2000, mode="triangular2")
@@ -447,6 +451,7 @@ def test_cyclic_lr_triangular2_halves_the_amplitude_each_cycle():
     assert peaks[10000] == pytest.approx(0.001 + 0.005 / 4, abs=1e-15)
 
 
+@pytest.mark.cyclic_lr
 def test_cyclic_lr_asymmetric_cycle_exp_range_and_momentum_by_hand():
     # up 2 iterations, down 4: h = 0, ½, 1, ¾, ½, ¼, 0, ½ ...; exp_range scales iteration it by γ^it
     opt = SGD([param([1.0])], lr=0.1)

@@ -21,6 +21,9 @@ def topological_order(roots):
 
     Iterative depth-first search, so a graph thousands of ops deep does not hit Python's recursion limit.
     """
+    # BEGIN SOLUTION topological_order
+    # post-order: a node is placed when it is popped the second time, after everything pushed above it (its
+    # inputs) was placed; (node, False) asks "visit its inputs", (node, True) "they are done, place it"
     roots = [roots] if isinstance(roots, Tensor) else list(roots)
     order, visited = [], set()
     stack = [(root, False) for root in reversed(roots)]
@@ -36,6 +39,7 @@ def topological_order(roots):
         if node.creator is not None:
             stack.extend((p, False) for p in node.creator.parents if p.requires_grad and id(p) not in visited)
     return order
+    # END SOLUTION
 
 
 def backprop(roots, seeds, retain_graph=False, create_graph=False):
@@ -109,10 +113,10 @@ def fit_to(g, tensor, op):
 
 
 def unbroadcast(grad, shape):
-    """Sum ``grad`` over the axes that broadcasting added or stretched, so it has ``shape``.
+    """Undo broadcasting: the gradient ``grad`` of a broadcast result, brought back to the input's ``shape``.
 
-    If x of shape (3, 1) met y of shape (4,) the output is (3, 4); x's gradient is the output
-    gradient summed over axis 1 (stretched) and y's over axis 0 (added). Works on arrays and Tensors.
+    If x of shape (3, 1) met y of shape (4,), the output and its gradient have shape (3, 4); x's gradient must
+    be (3, 1) and y's (4,), each element getting every share of g that came from it. Works on arrays and Tensors.
     """
     if not isinstance(grad, Tensor):
         grad = as_array(grad, "grad", "unbroadcast")
@@ -122,8 +126,11 @@ def unbroadcast(grad, shape):
     added = grad.ndim - len(shape)
     if added < 0 or any(n not in (1, m) for n, m in zip(shape, grad.shape[added:])):
         raise ValueError(f"unbroadcast: a gradient of shape {grad.shape} cannot be summed back to shape {shape}")
+    # BEGIN SOLUTION unbroadcast
+    # sum over the axes broadcasting added in front, and over the size-1 axes it stretched (kept as size 1)
     stretched = tuple(added + i for i, n in enumerate(shape) if n == 1 and grad.shape[added + i] != 1)
     return grad.sum(axis=tuple(range(added)) + stretched).reshape(shape)
+    # END SOLUTION
 
 
 def backward(root, grad=None, retain_graph=False, create_graph=False):

@@ -207,11 +207,12 @@ def _derivatives(h, tensors):
 
 
 def _central_differences(values, t, eps):
-    """(values(x + εeₖ) − values(x − εeₖ)) / 2ε for every element k of input t; ``values()`` returns a number or a
-    1-d array of them computed from the inputs, so the result is (number of values, *t.shape)."""
-    x = t.data.reshape(-1)  # a view: writing x[k] perturbs the input fn reads
-    if x.size == 0:
+    """∂values/∂xₖ by the symmetric difference with step ε, for every element k of input t; ``values()`` returns a
+    number or a 1-d array of them computed from the inputs, so the result is (number of values, *t.shape)."""
+    if t.data.size == 0:
         return np.zeros((np.size(values()),) + t.shape)
+    # BEGIN SOLUTION central_differences
+    x = t.data.reshape(-1)  # a view: writing x[k] perturbs the input fn reads
     columns = []
     for k in range(x.size):
         original = x[k]
@@ -222,6 +223,7 @@ def _central_differences(values, t, eps):
         x[k] = original
         columns.append((plus - minus) / (2 * eps))
     return np.array(columns).T.reshape((-1,) + t.shape)
+    # END SOLUTION
 
 
 def _evaluate(fn, tensors, grad_output):

@@ -60,6 +60,7 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, g):
         # BEGIN SOLUTION mul_backward
+        # ∂L/∂a = g ⊙ b,  ∂L/∂b = g ⊙ a (the engine sums each back over the axes broadcasting stretched)
         a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
         return (g * b if need_a else None), (g * a if need_b else None)
@@ -67,7 +68,7 @@ class Mul(Function):
 
 
 class Div(Function):
-    """z = a / b;  ∂L/∂a = g / b,  ∂L/∂b = −g ⊙ a / b²."""
+    """z = a / b (elementwise, broadcast)."""
     hint = BROADCAST_HINT
 
     @staticmethod
@@ -77,9 +78,12 @@ class Div(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION div_backward
+        # ∂L/∂a = g / b,  ∂L/∂b = −g ⊙ a / b²
         a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
         return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+        # END SOLUTION
 
 
 class Neg(Function):
@@ -95,7 +99,7 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """z = aᵖ for a scalar p;  ∂L/∂a = g ⊙ p·aᵖ⁻¹  (0 for p = 0: a⁰ = 1 is constant, even at a = 0)."""
+    """z = aᵖ for a scalar p (elementwise); the exponent is a setting (``ctx.p``), not an input."""
 
     @staticmethod
     def forward(ctx, a, exponent):
@@ -105,14 +109,17 @@ class Pow(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION pow_backward
+        # ∂L/∂a = g ⊙ p·aᵖ⁻¹, and 0 for p = 0: a⁰ = 1 is constant, even at a = 0
         (a,) = ctx.saved
         if ctx.p == 0:  # p·aᵖ⁻¹ would be 0·0⁻¹ = NaN at a = 0
             return g * 0
         return g * ctx.p * a ** (ctx.p - 1)
+        # END SOLUTION
 
 
 class MatMul(Function):
-    """z = a @ b (matrix, matrix-vector or batched);  ∂L/∂a = g @ bᵀ,  ∂L/∂b = aᵀ @ g.
+    """z = a @ b (matrix, matrix-vector or batched, leading axes broadcast).
 
     A 1-d operand acts as a row (left) or column (right) vector, as in NumPy.
     """
@@ -134,6 +141,8 @@ class MatMul(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION matmul_backward
+        # ∂L/∂a = g @ bᵀ,  ∂L/∂b = aᵀ @ g, with 1-d operands made 2-d first and back after
         a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
         if a.ndim == 1 and b.ndim == 1:                              # dot product: z is a scalar
@@ -151,6 +160,7 @@ class MatMul(Function):
         if b.ndim == 1 and need_b:
             gb = gb.reshape(gb.shape[:-1])
         return ga, gb
+        # END SOLUTION
 
 
 # ---------------------------------------------------------------- shape
@@ -211,7 +221,7 @@ def broadcast_to(x, shape):
 
 
 class GetItem(Function):
-    """z = a[index];  ∂L/∂a = zeros with g added back at the indexed places (``scatter_add``)."""
+    """z = a[index];  ∂L/∂a = ``scatter_add(g, index, a.shape)``, the adjoint of indexing."""
     hint = "Each index must lie inside the axis it selects from (negative counts from the end)."
 
     @staticmethod
@@ -227,8 +237,7 @@ class GetItem(Function):
 
 
 class ScatterAdd(Function):
-    """z = zeros(shape) with g added at ``index`` (repeated indices add up) — the adjoint of indexing;
-    ∂L/∂g = (∂L/∂z)[index]."""
+    """z = ``scatter_add(g, index, shape)``, the adjoint of indexing;  ∂L/∂g = (∂L/∂z)[index]."""
 
     @staticmethod
     def forward(ctx, g, index, shape):
@@ -242,14 +251,18 @@ class ScatterAdd(Function):
 
 
 def scatter_add(g, index, shape):
-    """zeros(shape) with ``g`` added at ``index``: an array stays an array, a Tensor records the op."""
+    """The adjoint of ``a[index]`` for an ``a`` of ``shape``: an array stays an array, a Tensor records the op."""
     return ScatterAdd.apply(g, index=index, shape=shape) if isinstance(g, Tensor) else _scatter(g, index, shape)
 
 
 def _scatter(g, index, shape):
+    """An array of ``shape`` whose element at each place ``index`` selects is the sum of the entries of g that
+    ``a[index]`` would have copied from there (zero where nothing was selected)."""
+    # BEGIN SOLUTION scatter_add
     out = np.zeros(shape, dtype=g.dtype)
     np.add.at(out, index, g)   # not out[index] += g, which would keep only one of several repeated indices
     return out
+    # END SOLUTION
 
 
 class Concatenate(Function):
@@ -346,7 +359,7 @@ def where(condition, x, y):
 
 
 class Sum(Function):
-    """z = Σ a over ``axis``;  ∂L/∂a = g copied back over the summed axes."""
+    """z = Σ a over ``axis`` (all axes for None), the summed axes kept as size 1 with ``keepdims``."""
     hint = "axis must be None, an int or a tuple of ints within the tensor's dimensions."
 
     @staticmethod
@@ -357,11 +370,14 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION sum_backward
+        # ∂L/∂a = g copied back over the summed axes
         return broadcast_to(g.reshape(ctx.kept_shape), ctx.in_shape)
+        # END SOLUTION
 
 
 class Mean(Function):
-    """z = (1/n) Σ a over ``axis`` (n elements each);  ∂L/∂a = g / n copied back."""
+    """z = (1/n) Σ a over ``axis``, n the number of elements averaged into each output."""
     hint = Sum.hint
 
     @staticmethod
@@ -376,25 +392,33 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION mean_backward
+        # ∂L/∂a = g / n copied back over the averaged axes
         return broadcast_to(g.reshape(ctx.kept_shape) / ctx.n, ctx.in_shape)
+        # END SOLUTION
 
 
 class Max(Function):
-    """z = max a over ``axis``;  ∂L/∂a = g at the arg-max (shared equally between ties), 0 elsewhere."""
+    """z = max a over ``axis``; where several elements tie for the maximum, they share its gradient equally."""
     hint = Sum.hint + " A max over an empty axis is undefined."
 
     @staticmethod
     def forward(ctx, a, axis, keepdims):
         top = a.max(axis=axis, keepdims=True)
-        is_max = (a == top).astype(a.dtype)
-        ctx.save_for_backward(is_max / is_max.sum(axis=axis, keepdims=True))   # each maximum's share of g
-        ctx.in_shape, ctx.kept_shape = a.shape, top.shape
+        ctx.save_for_backward(a, top)
+        ctx.axis, ctx.in_shape, ctx.kept_shape = axis, a.shape, top.shape
         return top if keepdims else top.reshape(_drop_axes(a.ndim, axis, top.shape))
 
     @staticmethod
     def backward(ctx, g):
-        (share,) = ctx.saved
+        # BEGIN SOLUTION max_backward
+        # ∂L/∂a = g at the arg-max, shared equally between ties, 0 elsewhere; which element is the maximum
+        # is constant (a mask: derivative 0), so it is computed on arrays even in a graph of gradients
+        a, top = (as_array(value) for value in ctx.saved)
+        is_max = (a == top).astype(a.dtype)
+        share = is_max / is_max.sum(axis=ctx.axis, keepdims=True)
         return broadcast_to(g.reshape(ctx.kept_shape), ctx.in_shape) * share
+        # END SOLUTION
 
 
 def _drop_axes(ndim, axis, kept_shape):
@@ -409,7 +433,7 @@ def _drop_axes(ndim, axis, kept_shape):
 
 
 class Exp(Function):
-    """z = eᵃ;  ∂L/∂a = g ⊙ z."""
+    """z = eᵃ (elementwise); forward saves z."""
 
     @staticmethod
     def forward(ctx, a):
@@ -419,12 +443,15 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION exp_backward
+        # ∂L/∂a = g ⊙ eᵃ = g ⊙ z: the output is its own derivative
         (z,) = ctx.saved
         return g * z
+        # END SOLUTION
 
 
 class Log(Function):
-    """z = ln a (a > 0);  ∂L/∂a = g / a."""
+    """z = ln a (elementwise, a > 0); forward saves a."""
 
     @staticmethod
     def forward(ctx, a):
@@ -433,8 +460,11 @@ class Log(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION log_backward
+        # ∂L/∂a = g / a
         (a,) = ctx.saved
         return g / a
+        # END SOLUTION
 
 
 class Sqrt(Function):
@@ -453,7 +483,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """z = |a|;  ∂L/∂a = g ⊙ sign(a) (0 at a = 0; the sign is constant, so its own derivative is 0)."""
+    """z = |a| (elementwise); at a = 0, where |a| has a kink, the gradient is 0 (as in PyTorch)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -462,12 +492,15 @@ class Abs(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION abs_backward
+        # ∂L/∂a = g ⊙ sign(a): the sign is constant, so in a graph of gradients its own derivative is 0
         (a,) = ctx.saved
         return g * np.sign(as_array(a))
+        # END SOLUTION
 
 
 class Tanh(Function):
-    """z = tanh a;  ∂L/∂a = g ⊙ (1 − z²)."""
+    """z = tanh a (elementwise); forward saves z, and backward hands g and z to the kernel ``tanh_vjp``."""
 
     @staticmethod
     def forward(ctx, a):
@@ -481,13 +514,16 @@ class Tanh(Function):
         return tanh_vjp(g, z)
 
 
+# BEGIN SOLUTION tanh_backward
 @elementwise
 def tanh_vjp(g, z):
-    return g * (1 - z * z)
+    return g * (1 - z * z)   # tanh′(a) = 1 − tanh²(a), written through the saved output z
+# END SOLUTION
 
 
 class Sigmoid(Function):
-    """z = σ(a) = 1 / (1 + e⁻ᵃ), computed without overflow or loss of tiny values (``kernels.sigmoid``)."""
+    """z = σ(a) = 1 / (1 + e⁻ᵃ), computed without overflow or loss of tiny values (``kernels.sigmoid``); forward
+    saves z, and backward hands g and z to the kernel ``sigmoid_vjp``."""
 
     @staticmethod
     def forward(ctx, a):
@@ -501,15 +537,15 @@ class Sigmoid(Function):
         return sigmoid_vjp(g, z)
 
 
+# BEGIN SOLUTION sigmoid_backward
 @elementwise
 def sigmoid_vjp(g, z):
-    # BEGIN SOLUTION sigmoid_backward
     return g * z * (1 - z)   # σ′(a) = σ(a)(1 − σ(a)), written through the saved output z
-    # END SOLUTION
+# END SOLUTION
 
 
 class ReLU(Function):
-    """z = max(a, 0);  ∂L/∂a = g where a > 0, else 0."""
+    """z = max(a, 0) (elementwise); forward saves a, and backward hands g and a to the kernel ``relu_vjp``."""
 
     @staticmethod
     def forward(ctx, a):
@@ -522,13 +558,8 @@ class ReLU(Function):
         return relu_vjp(g, a)
 
 
-@elementwise
-def relu_vjp(g, a):
-    return g * (a > 0)   # the mask a > 0 is constant: its derivative is 0 (almost everywhere)
-
-
 class LeakyReLU(Function):
-    """z = a if a > 0 else s·a;  ∂L/∂a = g where a > 0, else s·g."""
+    """z = a if a > 0 else s·a (elementwise, slope s); backward hands g, a and s to the kernel ``leaky_relu_vjp``."""
 
     @staticmethod
     def forward(ctx, a, slope):
@@ -547,9 +578,16 @@ def leaky_relu(a, s):
     return np.maximum(a, 0) + s * np.minimum(a, 0)
 
 
+# BEGIN SOLUTION relu_backward
+@elementwise
+def relu_vjp(g, a):
+    return g * (a > 0)   # the mask a > 0 is constant: its derivative is 0 (almost everywhere)
+
+
 @elementwise
 def leaky_relu_vjp(g, a, s):
-    return g * ((a > 0) + s * (a <= 0))
+    return g * ((a > 0) + s * (a <= 0))   # slope 1 where a > 0, s elsewhere
+# END SOLUTION
 
 
 class Clip(Function):

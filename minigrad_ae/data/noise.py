@@ -64,10 +64,12 @@ def masking_noise(x, fraction, rng=None, fixed_count=False):
     fraction = check_fraction(fraction, "fraction", "masking_noise")
     rng = generator(rng, "masking_noise")
 
+    # BEGIN SOLUTION masking_noise
     mask = _exact_mask(x.shape, fraction, rng) if fixed_count else rng.random(x.shape) < fraction
     corrupted = x.copy()
     corrupted[mask] = 0
     return corrupted
+    # END SOLUTION
 
 
 def salt_and_pepper(x, fraction, rng=None):

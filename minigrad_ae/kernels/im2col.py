@@ -5,7 +5,7 @@ A convolution with a (kh, kw) kernel, stride s and zero padding p sees, at each 
 patches out as columns: cols[n, (c·kh + i)·kw + j, oh·OW + ow], so conv(x) = W.reshape(out, −1) @ cols.
 ``col2im`` is its adjoint (transpose): it adds every column entry back onto the pixel it came from,
 which is the backward of im2col and the forward of a transposed convolution.
-Output size: OH = (H + 2p − kh) // s + 1 (and OW alike).
+OH × OW is the number of positions the kernel takes (``conv_output_size``).
 """
 import numpy as np
 
@@ -13,8 +13,11 @@ from .jit import Kernel, lazy_njit
 
 
 def conv_output_size(size, kernel, stride, padding):
-    """Positions a kernel of width ``kernel`` takes along an axis of ``size`` (padded by ``padding`` per side)."""
-    return (size + 2 * padding - kernel) // stride + 1
+    """Positions a kernel of width ``kernel`` takes along an axis of ``size`` (padded by ``padding`` per side),
+    moving ``stride`` at a time: the output size of a convolution, in closed form."""
+    # BEGIN SOLUTION conv_output_size
+    return (size + 2 * padding - kernel) // stride + 1   # OH = (H + 2p − kh) // s + 1
+    # END SOLUTION
 
 
 # ---------------------------------------------------------------- references

@@ -81,7 +81,7 @@ class Kernel:
 
 
 class elementwise(Kernel):
-    """``@elementwise`` on a formula over whole arrays, e.g. ``def relu_vjp(g, a): return g * (a > 0)``.
+    """``@elementwise`` on a formula over whole arrays, e.g. ``def softsign(a): return a / (1 + np.abs(a))``.
 
     The formula is written once. NumPy runs it as it is (one pass and one temporary per operator); numba
     compiles the *same function* into one fused loop. It must use only elementwise operators and ufuncs, so it

@@ -48,6 +48,7 @@ def adam_update_reference(param, grad, m, v, lr, beta1, beta2, eps, step, weight
     ``step`` is t, counted from 1. Weight decay λ is L2 added to the gradient, g ← g + λθ (as torch.optim.Adam).
     """
     g = grad + weight_decay * param if weight_decay else grad
+    # BEGIN SOLUTION adam_step
     scratch = np.empty_like(param)   # one temporary, reused: every line below is one pass, with no new array
     m *= beta1
     m += np.multiply(g, 1 - beta1, out=scratch)
@@ -63,8 +64,10 @@ def adam_update_reference(param, grad, m, v, lr, beta1, beta2, eps, step, weight
     update = np.divide(m, denominator, out=scratch)
     update *= lr * sqrt_c2 / c1
     param -= update
+    # END SOLUTION
 
 
+# BEGIN SOLUTION adam_step
 @lazy_njit
 def _adam_loop(p, grad, m, v, step_size, beta1, one_minus_beta1, beta2, one_minus_beta2, eps_hat, weight_decay):
     for i in range(p.size):
@@ -82,6 +85,7 @@ def adam_update_compiled(param, grad, m, v, lr, beta1, beta2, eps, step, weight_
     c1, sqrt_c2 = 1 - beta1 ** step, (1 - beta2 ** step) ** 0.5
     _adam_loop(flat(param), flat(grad), flat(m), flat(v), t(lr * sqrt_c2 / c1), t(beta1), t(1 - beta1),
                t(beta2), t(1 - beta2), t(eps * sqrt_c2), t(weight_decay))
+# END SOLUTION
 
 
 # ---------------------------------------------------------------- RMSprop

@@ -19,8 +19,10 @@ def gradient_norms(model, loss, layer=Linear):
     if not layers:
         raise ValueError(f"gradient_norms: {type(model).__name__} has no {layer.__name__} layer to measure; pass "
                          "layer= the layer type that holds its weights (e.g. layer=nn.Conv2d).")
+    # BEGIN SOLUTION gradient_norms
     model.zero_grad()
     loss.backward()
     norms = {name: 0.0 if m.weight.grad is None else float(np.linalg.norm(m.weight.grad)) for name, m in layers}
     model.zero_grad()
     return norms
+    # END SOLUTION

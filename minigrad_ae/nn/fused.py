@@ -69,8 +69,8 @@ class Affine(Function):
 
 
 class BatchNorm(Function):
-    """Training batch norm, sums over the m rows: x̂ = (x − μ)/√(σ² + ε), y = γ x̂ + β;
-    ∂L/∂x = γ/(m√(σ² + ε)) · (m·g − Σg − x̂·Σ(g ⊙ x̂)),  ∂L/∂γ = Σ g ⊙ x̂,  ∂L/∂β = Σ g.
+    """Training batch norm over the m rows of x (m, n): μ, σ² the per-column mean and (biased) variance,
+    x̂ = (x − μ)/√(σ² + ε), y = γ x̂ + β with γ, β of shape (n,). Forward saves x̂, γ and 1/√(σ² + ε).
 
     The running statistics (arrays passed as settings) move towards the batch's in place.
     """
@@ -90,12 +90,16 @@ class BatchNorm(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION batchnorm_backward
+        # ∂L/∂x = γ/(m√(σ² + ε)) · (m·g − Σg − x̂·Σ(g ⊙ x̂)),  ∂L/∂γ = Σ g ⊙ x̂,  ∂L/∂β = Σ g  (sums over the rows):
+        # μ and σ² depend on every row, so each x reaches y through x̂ directly and through μ and σ²
         x_hat, gamma, inv_std = ctx.saved
         m = g.shape[0]
         sum_g, sum_g_xhat = g.sum(axis=0), (g * x_hat).sum(axis=0)
         need_x, need_gamma, need_beta = ctx.needs_input_grad
         gx = gamma * inv_std / m * (m * g - sum_g - x_hat * sum_g_xhat) if need_x else None
         return gx, (sum_g_xhat if need_gamma else None), (sum_g if need_beta else None)
+        # END SOLUTION
 
     @staticmethod
     def composite(x, gamma, beta, eps, **_):
@@ -165,8 +169,8 @@ class BCE(Function):
 
 
 class BCEWithLogits(Function):
-    """ℓᵢ = max(z, 0) − z·y + log(1 + e^−|z|)  (= log(1 + eᶻ) − z·y without overflow);
-    ∂ℓ/∂z = σ(z) − y,  ∂ℓ/∂y = −z."""
+    """ℓᵢ = max(z, 0) − z·y + log(1 + e^−|z|)  (= log(1 + eᶻ) − z·y = BCE(σ(z), y) without overflow), for logits z
+    and targets y of one shape; forward saves z, y and log(1 + eᶻ)."""
 
     @staticmethod
     def forward(ctx, z, y, reduction):
@@ -177,11 +181,14 @@ class BCEWithLogits(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION bce_with_logits_backward
+        # ∂ℓ/∂z = σ(z) − y,  ∂ℓ/∂y = −z
         z, y, softplus = ctx.saved
         up = upstream(g, ctx.reduction, ctx.n)
         need_z, need_y = ctx.needs_input_grad
         sigmoid = np.exp(z - softplus)  # σ(z) = eᶻ / (1 + eᶻ), with an exponent that is always ≤ 0
         return (up * (sigmoid - y) if need_z else None), (-up * z if need_y else None)
+        # END SOLUTION
 
     @staticmethod
     def composite(z, y, reduction):
@@ -196,8 +203,7 @@ class BCEWithLogits(Function):
 
 
 class LogSoftmax(Function):
-    """z = a − log Σₖ e^{aₖ} along ``axis`` (a shifted by its max first, so every e^{…} ≤ 1);
-    ∂L/∂a = g − softmax(a) · Σₖ gₖ."""
+    """z = a − log Σₖ e^{aₖ} along ``axis`` (a shifted by its max first, so every e^{…} ≤ 1); forward saves z."""
     hint = "axis must be one of the input's dimensions (-1 for the last)."
 
     @staticmethod
@@ -210,8 +216,11 @@ class LogSoftmax(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION log_softmax_backward
+        # ∂L/∂a = g − softmax(a) · Σₖ gₖ, and softmax(a) = e^z
         (z,) = ctx.saved
         return g - np.exp(z) * g.sum(axis=ctx.axis, keepdims=True)
+        # END SOLUTION
 
     @staticmethod
     def composite(a, axis):
@@ -236,16 +245,22 @@ class KLSparsity(Function):
     @staticmethod
     def backward(ctx, g):
         # BEGIN SOLUTION kl_sparsity_backward
+        # ∂KL/∂ρ̂ⱼ = −ρ/ρ̂ⱼ + (1 − ρ)/(1 − ρ̂ⱼ)
         (rho_hat,) = ctx.saved
         rho = ctx.rho
         return g * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
         # END SOLUTION
 
+    @staticmethod
+    def composite(rho_hat, rho):
+        return (rho * (rho / rho_hat).log() + (1 - rho) * ((1 - rho) / (1 - rho_hat)).log()).sum()
+
 
 class GaussianKL(Function):
-    """KLᵢ = −½ Σⱼ (1 + logvarᵢⱼ − μᵢⱼ² − e^logvarᵢⱼ) per row;  ∂KLᵢ/∂μ = μ,  ∂KLᵢ/∂logvar = ½(e^logvar − 1).
+    """KLᵢ = −½ Σⱼ (1 + logvarᵢⱼ − μᵢⱼ² − e^logvarᵢⱼ) per row: KL(N(μ, e^logvar) ‖ N(0, I)). Forward saves μ, e^logvar.
 
     One fused op: composed from autodiff ops it was nine graph nodes on small arrays, all overhead.
+    Its backward is the VAE's hand-derived KL gradient (``models.vae.kl_grads``), so it is part of that exercise.
     """
 
     @staticmethod
@@ -258,11 +273,14 @@ class GaussianKL(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # BEGIN SOLUTION vae_kl_grads
+        # ∂KLᵢ/∂μ = μ,  ∂KLᵢ/∂logvar = ½(e^logvar − 1)
         mu, var = ctx.saved
         up = upstream(g, ctx.reduction, ctx.n)
         up = up.reshape(np.shape(up) + (1,)) if np.ndim(up) else up   # one per row, spread over its latent units
         need_mu, need_logvar = ctx.needs_input_grad
         return (up * mu if need_mu else None), (0.5 * up * (var - 1) if need_logvar else None)
+        # END SOLUTION
 
     @staticmethod
     def composite(mu, logvar, reduction):
@@ -273,10 +291,11 @@ class GaussianKL(Function):
 
 
 class StraightThrough(Function):
-    """Forward z_q = e (the chosen codebook rows); backward ∂L/∂z_e = ∂L/∂z_q, copied unchanged, and e gets nothing.
+    """Forward z_q = e, the chosen codebook rows; backward: the straight-through estimator for the encoder's
+    output z_e (the nearest-code choice has no useful derivative), and no gradient for the codebook rows.
 
-    The same as the usual one-liner z_q = z_e + sg[e − z_e], whose forward value is e and whose only
-    gradient path is the identity to z_e; as a Function the forward is exactly e (no z_e + (e − z_e) rounding).
+    The same as the usual one-liner z_q = z_e + sg[e − z_e] (``composite``; sg = stop-gradient); as a Function
+    the forward is exactly e (no z_e + (e − z_e) rounding).
     """
 
     @staticmethod
@@ -285,7 +304,13 @@ class StraightThrough(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g, None
+        # BEGIN SOLUTION straight_through_backward
+        return g, None   # ∂L/∂z_e = ∂L/∂z_q copied unchanged; e gets nothing
+        # END SOLUTION
+
+    @staticmethod
+    def composite(z_e, chosen):
+        return z_e + (chosen - z_e).detach()
 
 
 # ---------------------------------------------------------------- convolutions

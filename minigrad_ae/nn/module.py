@@ -138,9 +138,11 @@ class Module:
                     nn.init.constant_(m.bias, 0.01)      # PyTorch: m.bias.data.fill_(0.01)
             model.apply(init_weights)
         """
+        # BEGIN SOLUTION module_apply
         for child in self.children():
             child.apply(fn)
         fn(self)
+        # END SOLUTION
         return self
 
     # ----- modes and gradients -----

@@ -3,7 +3,7 @@
 The nearest row is a piecewise-constant choice, so its true derivative is zero almost everywhere. Training
 needs three separate gradient paths instead, built with stop-gradients (sg = ``.detach()``):
 
-* decoder → encoder: the straight-through estimator copies ∂L/∂z_q unchanged to z_e;
+* decoder → encoder: the straight-through estimator (``fused.StraightThrough``) passes ∂L/∂z_q on to z_e;
 * codebook loss ‖sg[z_e] − e‖²: moves the chosen codebook rows towards the codes (the encoder gets nothing);
 * commitment loss β‖z_e − sg[e]‖²: keeps the codes near their rows (the codebook gets nothing).
 """
@@ -50,14 +50,14 @@ def vector_quantize(z_e, codebook, beta=0.25):
 
 
 def nearest_codes(z, codebook):
-    """argminₖ ‖zₙ − eₖ‖² for z (..., d), codebook (K, d) -> int64 (...).
-
-    ‖z − e‖² = ‖z‖² − 2 z·e + ‖e‖²: one matmul for all N·K pairs instead of an (N, K, d) difference array.
-    Ties go to the lowest index.
-    """
+    """argminₖ ‖zₙ − eₖ‖² for z (..., d), codebook (K, d) -> int64 (...), ties to the lowest index, with one matrix
+    product for all N·K pairs (no (N, K, d) array of differences)."""
+    # BEGIN SOLUTION vq_nearest_code
+    # ‖z − e‖² = ‖z‖² − 2 z·e + ‖e‖²: the cross term for every pair is one matmul
     flat = z.reshape(-1, z.shape[-1])
     squared = (flat * flat).sum(axis=1, keepdims=True) - 2 * flat @ codebook.T + (codebook * codebook).sum(axis=1)
     return squared.argmin(axis=1).reshape(z.shape[:-1])
+    # END SOLUTION
 
 
 def perplexity(counts):

@@ -146,6 +146,7 @@ class CyclicLR(LRScheduler):
 
     def _height_and_scale(self):
         """h: how far up the current triangle iteration ``last_epoch`` is (0 at base_lr, 1 at max_lr); the scale."""
+        # BEGIN SOLUTION cyclic_lr
         it, total = self.last_epoch, self.step_size_up + self.step_size_down
         cycle = math.floor(1 + it / total)
         x = 1.0 + it / total - cycle            # the position in this cycle, in [0, 1)
@@ -153,6 +154,7 @@ class CyclicLR(LRScheduler):
         height = x / up if x <= up else (x - 1) / (up - 1)
         scale = {"triangular": 1.0, "triangular2": 1 / 2.0 ** (cycle - 1), "exp_range": self.gamma ** it}[self.mode]
         return height, scale
+        # END SOLUTION
 
     def get_lr(self):
         height, scale = self._height_and_scale()
