@@ -76,7 +76,7 @@ def _write_copy(folder, source, selected):
               if p.suffix in PACKAGE_DATA and _shipped(p.relative_to(PACKAGE))]
     copies += [(p, pathlib.Path("lessons") / p.name) for p in (source / "lessons").glob("*.py")]
     copies += [(p, pathlib.Path("tests") / p.name) for p in (source / "tests").glob("*.py")
-               if not p.name.startswith("test_course")]
+               if not p.name.startswith(("test_course", "test_grader"))]   # they quote solutions
     copies += [(source / name, pathlib.Path(name)) for name in ROOT_FILES]
     for origin, relative in copies:
         target = folder / relative
