@@ -30,7 +30,8 @@ def gradient_lines(detail, threshold):
     """The wrong inputs of a gradient comparison, then the right ones by name."""
     rows = detail.get("rows", [])
     wrong = [r for r in rows if _relative(r) >= threshold]
-    lines = [detail["header"]] + [row_line(r) for r in wrong[:SHOWN_ROWS]]
+    lines = [f"gradcheck FAILED: {detail['header']}" if wrong else detail["header"]]
+    lines += [row_line(r) for r in wrong[:SHOWN_ROWS]]
     right = [r["input"] for r in rows if r not in wrong]
     if right:
         lines.append(f"right: {', '.join(right)}")
@@ -93,7 +94,7 @@ def explain(outcome, blocks, threshold, memory_mb):
         lines = [line for line in str(detail.get("text") if isinstance(detail, dict) else detail).splitlines()
                  if line.strip()]
     if outcome["status"] == "passed":
-        return "passed", error, [f"largest error {error:.2e} (passes below {threshold:g})"] + lines[:1]
+        return "passed", error, [f"largest error {error:.2e} (passes below {threshold:g})"]
     return "failed", error, lines
 
 
