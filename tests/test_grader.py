@@ -214,3 +214,17 @@ def test_loose_files_are_found_and_json_is_utf8(work, tmp_path, capsys):
     shutil.copy(work / "minigrad_ae" / "autodiff" / "ops.py", upload / "ops.py")
     assert cli.main(["course", "grade", str(upload), "--only", "mul_backward"]) == 0
     assert "1/1    passed" in capsys.readouterr().out
+
+
+def test_splice_keeps_line_numbers_across_several_blocks_of_one_file(tmp_path):
+    from minigrad_ae.course.grading.splice import splice
+    texts = {"m.py": "def f(a):\n    # BEGIN SOLUTION mul_backward\n    return a\n    # END SOLUTION\n\n\n"
+                     "def h(b):\n    # BEGIN SOLUTION mul_backward\n    return b\n    # END SOLUTION\n"}
+    (tmp_path / "m.py").write_text("def f(a):\n  # BEGIN EXERCISE mul_backward\n  x = a\n  y = x\n  return y\n"
+                                   "  # END EXERCISE\n\ndef h(b):\n  # BEGIN EXERCISE mul_backward\n  return b + 1\n"
+                                   "  # END EXERCISE\n", encoding="utf-8")
+    spliced, blocks = splice(texts, tmp_path, BY_ID["mul_backward"])
+    lines = spliced["m.py"].splitlines()
+    assert lines[2:5] == ["    x = a", "    y = x", "    return y"] and lines[9] == "    return b + 1"
+    assert [(b.first, b.last, b.submission_first) for b in blocks] == [(3, 5, 3), (10, 10, 10)]
+    assert blocks[1].submission_line(10) == 10 and blocks[1].text_at(10) == "return b + 1"

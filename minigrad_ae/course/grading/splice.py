@@ -123,8 +123,9 @@ def splice(texts, submission, exercise):
         if len(theirs) != len(blocks):
             raise NotAttempted(f"{shown} holds {len(theirs)} block(s) of {exercise.id}, expected {len(blocks)}: keep "
                                f"the '# BEGIN EXERCISE {exercise.id}' / '# END EXERCISE' lines")
-        lines = texts[path].splitlines()
-        for (first, last), (their_first, their_last) in reversed(list(zip(blocks, theirs))):
+        lines, shift = texts[path].splitlines(), 0   # shift: lines added so far by longer (or shorter) answers
+        for (first, last), (their_first, their_last) in zip(blocks, theirs):
+            first, last = first + shift, last + shift
             inside = their_lines[their_first + 1:their_last]
             answers.append(code_of(inside))
             indent = SOLUTION_BEGIN.match(lines[first])["indent"]
@@ -132,6 +133,7 @@ def splice(texts, submission, exercise):
                                                     len(their_lines[their_first].lstrip())]
             lines[first + 1:last] = reindent(inside, their_indent, indent)
             placed.append(Block(path, first + 2, first + 1 + len(inside), shown, their_first + 2, inside))
+            shift += len(inside) - (last - first - 1)
         spliced[path] = "\n".join(lines) + "\n"
     if not spliced:
         raise ValueError(f"grade: the instructor's files hold no code block of {exercise.id}; check its markers.")
