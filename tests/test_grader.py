@@ -225,6 +225,6 @@ def test_splice_keeps_line_numbers_across_several_blocks_of_one_file(tmp_path):
                                    "  # END EXERCISE\n", encoding="utf-8")
     spliced, blocks = splice(texts, tmp_path, BY_ID["mul_backward"])
     lines = spliced["m.py"].splitlines()
-    assert lines[2:5] == ["    x = a", "    y = x", "    return y"] and lines[9] == "    return b + 1"
-    assert [(b.first, b.last, b.submission_first) for b in blocks] == [(3, 5, 3), (10, 10, 10)]
-    assert blocks[1].submission_line(10) == 10 and blocks[1].text_at(10) == "return b + 1"
+    assert lines[2:5] == ["    x = a", "    y = x", "    return y"] and lines[10] == "    return b + 1"
+    assert [(b.first, b.last, b.submission_first) for b in blocks] == [(3, 5, 3), (11, 11, 10)]   # 1-based
+    assert blocks[1].submission_line(11) == 10 and blocks[1].text_at(11) == "return b + 1"
