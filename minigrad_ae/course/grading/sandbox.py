@@ -18,9 +18,11 @@ through an object the screen does not know) could patch the comparison or forge 
 computes its answer by finite differences or autodiff of its own passes if the numbers are right; without
 Landlock (older kernels, macOS) the process can write wherever the grader's user can.
 """
+import importlib.util
 import json
 import os
 import pathlib
+import py_compile
 import secrets
 import shutil
 import signal
@@ -68,6 +70,23 @@ def instructor_files():
     return files
 
 
+@lru_cache(maxsize=1)
+def bytecode():
+    """{path of a .pyc in the tree: bytes}: every instructor module compiled once, as an *unchecked* hash-based pyc
+    (PEP 552), which Python loads without comparing it to the source's time stamp — each clean tree's files are
+    new, so time-stamped pycs would all be stale and every process would compile the whole package again."""
+    compiled = {}
+    with tempfile.TemporaryDirectory(prefix="minigrad-bytecode-") as scratch:
+        source, target = os.path.join(scratch, "module.py"), os.path.join(scratch, "module.pyc")
+        for path, data in instructor_files().items():
+            if path.endswith(".py"):
+                pathlib.Path(source).write_bytes(data)
+                py_compile.compile(source, cfile=target, dfile=path, doraise=True,
+                                   invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+                compiled[importlib.util.cache_from_source(path)] = pathlib.Path(target).read_bytes()
+    return compiled
+
+
 def instructor_texts():
     """{path: text} of the instructor's Python files that may hold solution blocks."""
     return {path: data.decode("utf-8") for path, data in instructor_files().items()
@@ -80,6 +99,10 @@ def write_tree(folder, spliced):
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(spliced[path].encode("utf-8") if path in spliced else data)
+    for path, data in bytecode().items():
+        if importlib.util.source_from_cache(path) not in spliced:   # a spliced module compiles from its new source
+            (folder / path).parent.mkdir(exist_ok=True)
+            (folder / path).write_bytes(data)
     for name in ("home", "tmp", "out"):
         (folder / name).mkdir()
 
