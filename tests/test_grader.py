@@ -14,6 +14,7 @@ from minigrad_ae.course import make_student
 from minigrad_ae.course.exercises import BY_ID
 from minigrad_ae.course.grading import grade, grade_exercise
 from minigrad_ae.course.grading.sandbox import instructor_texts, landlock_available, run_check
+from minigrad_ae.course.student import REPO
 
 EXERCISES = ["mul_backward", "sigmoid_backward", "relu_backward", "vae_kl_grads", "lesson0_softplus"]
 RIGHT_MUL = "a, b = ctx.saved\nreturn g * b, g * a"
@@ -76,6 +77,14 @@ def test_an_edited_helper_is_not_used(work):
     answer(work, "sigmoid_backward", "@elementwise\ndef sigmoid_vjp(g, z):\n    return g * z")
     assert graded(work, "mul_backward")["status"] == "failed"
     assert graded(work, "sigmoid_backward")["status"] == "failed"
+
+
+def test_a_link_to_the_instructors_solution_is_not_an_answer(tmp_path):
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / "ops.py").symlink_to(REPO / "minigrad_ae" / "autodiff" / "ops.py")
+    result = graded(upload, "mul_backward")
+    assert result["status"] == "not attempted" and "no file minigrad_ae/autodiff/ops.py" in result["detail"]
 
 
 def test_an_edited_lesson_assertion_is_not_used(work):

@@ -86,7 +86,7 @@ def main():
         used = sorted(notices.calls()) if notices else []
     pipe.write(json.dumps(plain({"nonce": nonce, "status": status, "error": error, "detail": detail,
                                  "crash": crashed, "stand_ins": used, "landlock": landlock_abi,
-                                 "imported_outside": outside}), ensure_ascii=False) + "\n")
+                                 "imported_outside": outside}), ensure_ascii=False, default=str) + "\n")
     pipe.flush()
     os._exit(0)
 

@@ -72,12 +72,13 @@ def instructor_blocks(texts, exercise_id):
 
 
 def locate(submission, path):
-    """The submission's file for the instructor's ``path``: the same path, else the one file of that name."""
+    """The submission's file for the instructor's ``path``: the same path, else the one file of that name. A
+    link that leads out of the submission (say, to the instructor's installed solution) does not count."""
+    inside = submission.resolve()
     exact = submission / path
-    if exact.is_file():
-        return exact
-    named = [p for p in submission.rglob(pathlib.PurePath(path).name) if p.is_file()]
-    return named[0] if len(named) == 1 else None
+    found = [exact] if exact.is_file() else [p for p in submission.rglob(pathlib.PurePath(path).name) if p.is_file()]
+    found = [p for p in found if p.resolve().is_relative_to(inside)]
+    return found[0] if len(found) == 1 else None
 
 
 def submission_blocks(submission_file, exercise_id):
