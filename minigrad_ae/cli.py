@@ -150,7 +150,7 @@ def main(argv=None):
     args, lesson_options = parser.parse_known_args(argv)
     if lesson_options and (args.command, args.action) != ("lessons", "run"):
         if args.command == "course":
-            return user_error(f"unrecognized arguments: {' '.join(lesson_options)}")
+            raise SystemExit(user_error(f"unrecognized arguments: {' '.join(lesson_options)}"))
         parser.error(f"unrecognized arguments: {' '.join(lesson_options)}")
     if args.command == "course":
         return run_course(args)
@@ -193,7 +193,7 @@ def run_course(args):
 
 def user_error(message):
     """One line on stderr and exit status 2: the command was given something it cannot use."""
-    print(f"minigrad-ae: {message}", file=sys.stderr)
+    print(f"minigrad-ae: error: {message}", file=sys.stderr)
     return 2
 
 
