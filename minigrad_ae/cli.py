@@ -7,7 +7,10 @@
     minigrad-ae lessons notebook 3|all [--dir DIR]     # write .ipynb notebooks (default: beside the lessons)
     minigrad-ae course list [--json]         # the exercises: id, lesson, track, points
     minigrad-ae course make-student DIR [--track autodiff | --only ID ...]   # a copy whose exercises are stubs
-    minigrad-ae course grade DIR [--json]    # check a student's copy, one process per exercise
+    minigrad-ae course grade DIR [--format table|json|gradescope|prairielearn] [--only ID ...] [--out FILE]
+                                             # grade a submission; exit 0 only when every exercise passed
+    minigrad-ae course gradescope-bundle OUT.zip [--only ID ... | --track T]   # Gradescope's autograder zip
+    minigrad-ae course grade-all SUBMISSIONS_DIR --out gradebook.csv [--jobs N]  # a class, in parallel
 """
 import argparse
 import json
@@ -18,6 +21,8 @@ import subprocess
 import sys
 import textwrap
 import time
+
+from .course.grading.formats import FORMATS
 
 LESSONS_DIR = pathlib.Path(__file__).resolve().parent.parent / "lessons"
 
@@ -109,6 +114,13 @@ def run_lesson(path, extra_args, capture=False):
     return result.returncode, time.perf_counter() - start, output
 
 
+class OneLineErrors(argparse.ArgumentParser):
+    """A parser whose usage errors are one line (and exit status 2), not the usage text and a line."""
+
+    def error(self, message):
+        raise SystemExit(user_error(f"{self.prog.removeprefix('minigrad-ae ')}: {message}"))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="minigrad-ae", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -123,19 +135,34 @@ def main(argv=None):
     notebook.add_argument("which", help="a lesson number (e.g. 3) or 'all'")
     notebook.add_argument("--dir", default=None, help="folder for the .ipynb files (default: the lessons folder)")
     course = commands.add_parser("course", help="instructors: list the exercises, make a student copy, grade it")
-    course_commands = course.add_subparsers(dest="action", required=True)
+    course_commands = course.add_subparsers(dest="action", required=True, parser_class=OneLineErrors)
     listing = course_commands.add_parser("list", help="the exercises: id, lesson, track, points")
     listing.add_argument("--json", action="store_true", help="every field of every exercise, as JSON")
     make = course_commands.add_parser("make-student", help="write a student copy with the solutions taken out")
     make.add_argument("dir")
     make.add_argument("--track", choices=["autodiff", "autoencoder"], help="only the exercises of one track")
     make.add_argument("--only", nargs="+", metavar="ID", help="only these exercises (ids from `course list`)")
-    grade = course_commands.add_parser("grade", help="grade a student copy")
+    grade = course_commands.add_parser("grade", help="grade a submission (exit 0 only when every exercise passed)")
     grade.add_argument("dir")
-    grade.add_argument("--json", action="store_true", help="print the report as JSON (for an LMS)")
-    grade.add_argument("--timeout", type=float, default=60, help="seconds allowed per exercise (default 60)")
+    grade.add_argument("--format", choices=FORMATS, default="table", help="table (default), json (this package's "
+                       "schema, docs/grading.md), gradescope or prairielearn (their results.json)")
+    grade.add_argument("--json", action="store_const", const="json", dest="format", help="same as --format json")
+    grade.add_argument("--out", help="write the report to this file (UTF-8) instead of printing it")
+    bundle = course_commands.add_parser("gradescope-bundle", help="write the Gradescope autograder zip")
+    bundle.add_argument("zip", help="the zip file to write, e.g. autograder.zip")
+    grade_all = course_commands.add_parser("grade-all", help="grade one subfolder per student into a gradebook")
+    grade_all.add_argument("dir", help="the folder holding one subfolder per student")
+    grade_all.add_argument("--out", required=True, help="the gradebook CSV to write")
+    grade_all.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: the cores)")
+    for graded in (grade, bundle, grade_all):
+        graded.add_argument("--only", nargs="+", metavar="ID", help="grade only these exercises")
+        graded.add_argument("--track", choices=["autodiff", "autoencoder"], help="grade one track's exercises")
+        graded.add_argument("--timeout", type=float, default=60, help="seconds allowed per exercise (default 60)")
+        graded.add_argument("--memory-mb", type=int, default=2048, help="memory per exercise's process (default 2048)")
     args, lesson_options = parser.parse_known_args(argv)
     if lesson_options and (args.command, args.action) != ("lessons", "run"):
+        if args.command == "course":
+            raise SystemExit(user_error(f"unrecognized arguments: {' '.join(lesson_options)}"))
         parser.error(f"unrecognized arguments: {' '.join(lesson_options)}")
     if args.command == "course":
         return run_course(args)
@@ -173,9 +200,45 @@ def run_course(args):
             raise SystemExit(str(err)) from None
         print(f"wrote a student copy to {args.dir} with {len(ids)} exercises: {', '.join(ids)}")
         return 0
-    report = course.grade(args.dir, timeout=args.timeout)
-    print(json.dumps(report, indent=2) if args.json else course.format_table(report))
-    return 0
+    return run_grader(args)
+
+
+def user_error(message):
+    """One line on stderr and exit status 2: the command was given something it cannot use."""
+    print(f"minigrad-ae: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run_grader(args):
+    """``course grade`` / ``gradescope-bundle`` / ``grade-all``; a bad folder or exercise id is a user error."""
+    from .course.grading import grade, grade_all, gradescope
+    from .course.grading.formats import render
+    if args.timeout <= 0 or args.memory_mb < 256:
+        return user_error("--timeout must be positive and --memory-mb at least 256 (numpy alone needs ~200 MB).")
+    from .course.exercises import BY_ID
+    unknown = [i for i in args.only or () if i not in BY_ID or not BY_ID[i].marked]
+    if unknown:
+        return user_error(f"no marked exercise {', '.join(unknown)}; `minigrad-ae course list` shows them.")
+    limits = dict(only=args.only, track=args.track, timeout=args.timeout, memory_mb=args.memory_mb)
+    try:
+        if args.action == "gradescope-bundle":
+            ids = gradescope.write_bundle(args.zip, **limits)
+            print(f"wrote {args.zip}: grades {len(ids)} exercises ({', '.join(ids)})")
+            return 0
+        if args.action == "grade-all":
+            rows, seconds = grade_all.grade_all(args.dir, args.out, jobs=args.jobs, **limits)
+            print(f"wrote {args.out}: {len(rows)} submissions in {seconds:.1f} s, "
+                  f"{60 * len(rows) / seconds:.1f} submissions/minute on {args.jobs or os.cpu_count()} workers")
+            return 0
+        report = grade(args.dir, **limits)
+    except (FileNotFoundError, ValueError, OSError) as err:
+        return user_error(str(err))
+    text = render(report, args.format)
+    if args.out:
+        pathlib.Path(args.out).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    return 0 if report["passed"] else 1
 
 
 def list_exercises(exercises, as_json):

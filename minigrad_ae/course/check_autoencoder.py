@@ -81,9 +81,9 @@ def vae_kl_grads(rng):
     import minigrad_ae as mg
     from minigrad_ae.nn import functional as F
     mu, logvar = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
-    hand = against_numeric(mg.models.kl_grads(mu, logvar), lambda m, v: F.gaussian_kl(m, v, reduction="sum"),
-                           [mu, logvar])
-    fused_op = gradient_check(lambda m, v: F.gaussian_kl(m, v, reduction="none"), [mu, logvar])
+    hand = against_numeric(mg.models.kl_grads(mu, logvar),
+                           lambda mu, logvar: F.gaussian_kl(mu, logvar, reduction="sum"), [mu, logvar])
+    fused_op = gradient_check(lambda mu, logvar: F.gaussian_kl(mu, logvar, reduction="none"), [mu, logvar])
     return max(hand, fused_op, key=lambda r: r[0])
 
 
@@ -93,7 +93,7 @@ def vae_reparam_grads(rng):
     mu, logvar = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
     eps, g_z = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
     return against_numeric(mg.models.reparam_grads(g_z, logvar, eps),
-                           lambda m, v: F.reparameterize(m, v, eps=eps)[0], [mu, logvar], grad_output=g_z)
+                           lambda mu, logvar: F.reparameterize(mu, logvar, eps=eps)[0], [mu, logvar], grad_output=g_z)
 
 
 def kaiming_gain(rng):

@@ -23,7 +23,7 @@ KIT = PACKAGE / "course" / "kit"                         # a regular install's c
 ROOT_FILES = ("setup.cfg", "pyproject.toml", "LICENSE")
 PACKAGE_DATA = {".py", ".npz", ".md", ".txt", ".json", ".csv"}   # nothing else is copied: no caches, notebooks, builds
 # tests of what a copy does not hold: the course kit (the grader) and the site (docs/, which a copy leaves out)
-INSTRUCTOR_TESTS = ("test_course", "test_docs_tools", "test_site")
+INSTRUCTOR_TESTS = ("test_course", "test_grader", "test_docs_tools", "test_site")
 
 
 def sources():
