@@ -37,7 +37,9 @@ def topological_order(roots):
         visited.add(id(node))
         stack.append((node, True))
         if node.creator is not None:
-            stack.extend((p, False) for p in node.creator.parents if p.requires_grad and id(p) not in visited)
+            for p in node.creator.parents:
+                if p.requires_grad and id(p) not in visited:
+                    stack.append((p, False))
     return order
     # END SOLUTION
 
