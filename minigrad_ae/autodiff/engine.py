@@ -64,7 +64,8 @@ def backprop(roots, seeds, retain_graph=False, create_graph=False):
             if op is None:
                 continue
             for parent, parent_grad in zip(op.parents, op.vjp(g, create_graph)):
-                pending.add(parent, parent_grad, op)
+                if parent_grad is not None:   # None: that input needs no gradient
+                    pending.add(parent, parent_grad, op)
             if not retain_graph:
                 op.release()
 
