@@ -48,21 +48,8 @@ def col2im_reference(cols, shape, kh, kw, stride, padding):
 
 
 # ---------------------------------------------------------------- numba
-# Both loops visit tap (i, j) of channel c, then its output rows y. Padding makes a row's first and last few
-# positions fall outside the image; rather than test every element, ``columns_inside`` gives, per tap column j,
-# the range of positions that land inside, so the inner loop is a plain strided copy (or add) LLVM can vectorise.
-def columns_inside(kw, stride, padding, width, ow):
-    """For each tap column j: [first[j], last[j]), the output columns z with 0 <= z·stride − padding + j < width."""
-    first, last = np.zeros(kw, np.int64), np.zeros(kw, np.int64)
-    for j in range(kw):
-        offset = j - padding
-        first[j] = min(ow, max(0, -(offset // stride)))                        # ceil(−offset / stride), clipped
-        last[j] = min(ow, max(first[j], (width - 1 - offset) // stride + 1))   # floor((width − 1 − offset) / stride) + 1
-    return first, last
-
-
 @lazy_njit
-def _im2col_loop(x, kh, kw, stride, padding, oh, ow, first, last, cols):
+def _im2col_loop(x, kh, kw, stride, padding, oh, ow, cols):
     n_images, channels, height, width = x.shape
     for n in range(n_images):
         for c in range(channels):
@@ -71,18 +58,14 @@ def _im2col_loop(x, kh, kw, stride, padding, oh, ow, first, last, cols):
                     row = (c * kh + i) * kw + j
                     for y in range(oh):
                         h = y * stride - padding + i
-                        out = cols[n, row, y * ow:(y + 1) * ow]
-                        if not 0 <= h < height:
-                            out[:] = 0          # the whole row of positions lies in the padding
-                            continue
-                        out[:first[j]] = 0
-                        out[last[j]:] = 0
-                        for z in range(first[j], last[j]):
-                            out[z] = x[n, c, h, z * stride - padding + j]
+                        for z in range(ow):
+                            w = z * stride - padding + j
+                            inside = 0 <= h < height and 0 <= w < width   # else: a padding zero
+                            cols[n, row, y * ow + z] = x[n, c, h, w] if inside else 0
 
 
 @lazy_njit
-def _col2im_loop(cols, kh, kw, stride, padding, oh, ow, first, last, x):
+def _col2im_loop(cols, kh, kw, stride, padding, oh, ow, x):
     n_images, channels, height, width = x.shape
     x[...] = 0
     for n in range(n_images):
@@ -92,17 +75,18 @@ def _col2im_loop(cols, kh, kw, stride, padding, oh, ow, first, last, x):
                     row = (c * kh + i) * kw + j
                     for y in range(oh):
                         h = y * stride - padding + i
-                        if 0 <= h < height:     # entries that came from the padding are dropped
-                            for z in range(first[j], last[j]):
-                                x[n, c, h, z * stride - padding + j] += cols[n, row, y * ow + z]
+                        if 0 <= h < height:
+                            for z in range(ow):
+                                w = z * stride - padding + j
+                                if 0 <= w < width:
+                                    x[n, c, h, w] += cols[n, row, y * ow + z]
 
 
 def im2col_compiled(x, kh, kw, stride, padding):
     n, c, h, w = x.shape
     oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
     cols = np.empty((n, c * kh * kw, oh * ow), dtype=x.dtype)
-    _im2col_loop(np.ascontiguousarray(x), kh, kw, stride, padding, oh, ow, *columns_inside(kw, stride, padding, w, ow),
-                 cols)
+    _im2col_loop(np.ascontiguousarray(x), kh, kw, stride, padding, oh, ow, cols)
     return cols
 
 
@@ -110,8 +94,7 @@ def col2im_compiled(cols, shape, kh, kw, stride, padding):
     n, c, h, w = shape
     oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
     x = np.empty(shape, dtype=cols.dtype)
-    _col2im_loop(np.ascontiguousarray(cols), kh, kw, stride, padding, oh, ow,
-                 *columns_inside(kw, stride, padding, w, ow), x)
+    _col2im_loop(np.ascontiguousarray(cols), kh, kw, stride, padding, oh, ow, x)
     return x
 
 
