@@ -5,7 +5,9 @@
     python bench/lessons.py --quick         # the test suite's --quick runs
 
 Each lesson runs in a fresh process as a student runs it (one OpenBLAS thread, as `minigrad-ae lessons run` sets;
-figures to a temporary folder). Times are wall-clock seconds including the interpreter's start and imports. The
+figures to a temporary folder). Times are wall-clock seconds including the interpreter's start and imports, and the
+CPU seconds the process used (user + system): on a shared machine the wall time also counts the waits for a core,
+the CPU time much less so. The
 hot spots come from a second run of each of the slowest lessons under cProfile: the functions with the most time of
 their own (tottime), which is where an optimisation pays.
 """
@@ -13,6 +15,7 @@ import argparse
 import os
 import pathlib
 import pstats
+import resource
 import subprocess
 import sys
 import tempfile
@@ -21,17 +24,22 @@ import time
 LESSONS = pathlib.Path(__file__).resolve().parent.parent / "lessons"
 
 
+def cpu_seconds_of_children():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(lesson, extra, profile_to=None):
-    """Seconds for one run of ``lesson`` in a new process (raises if the lesson fails)."""
+    """(wall, CPU) seconds of one run of ``lesson`` in a new process (raises if the lesson fails)."""
     command = [sys.executable] + (["-m", "cProfile", "-o", str(profile_to)] if profile_to else []) + [str(lesson)]
     env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1"), "MPLBACKEND": "Agg"}
     with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), cpu_seconds_of_children()
         result = subprocess.run(command + ["--out", out, *extra], capture_output=True, text=True, env=env)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, cpu_seconds_of_children() - cpu_start
     if result.returncode != 0:
         raise RuntimeError(f"{lesson.name} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
-    return seconds
+    return seconds, cpu
 
 
 def hot_spots(profile, top):
@@ -53,11 +61,13 @@ def main(argv=None):
     if args.numbers:
         lessons = [p for p in lessons if int(p.name[:2]) in args.numbers]
     extra = ["--quick"] if args.quick else []
-    times = {}
+    times, cpu = {}, {}
+    print(f"{'lesson':<40} {'wall':>8} {'CPU':>8}")
     for lesson in lessons:
-        times[lesson] = run(lesson, extra)
-        print(f"{lesson.stem:<40} {times[lesson]:6.1f} s", flush=True)
-    print(f"{'total':<40} {sum(times.values()):6.1f} s   (longest {max(times.values()):.1f} s)")
+        times[lesson], cpu[lesson] = run(lesson, extra)
+        print(f"{lesson.stem:<40} {times[lesson]:6.1f} s {cpu[lesson]:6.1f} s", flush=True)
+    print(f"{'total':<40} {sum(times.values()):6.1f} s {sum(cpu.values()):6.1f} s   (longest {max(times.values()):.1f} s "
+          f"wall, {max(cpu.values()):.1f} s CPU)")
     for lesson in sorted(times, key=times.get, reverse=True)[:args.slowest]:
         with tempfile.TemporaryDirectory() as folder:
             profile = pathlib.Path(folder) / "lesson.prof"

@@ -94,7 +94,8 @@ def pairwise_mean_distance(a, b=None):
     """E‖a − b‖ over all pairs of rows of a (n, 2) and b (m, 2); with b None, E‖a − a′‖ over pairs of
     distinct rows (the n zero distances of a row to itself would bias it low)."""
     other = a if b is None else b
-    total = np.hypot(a[:, None, 0] - other[None, :, 0], a[:, None, 1] - other[None, :, 1]).sum()
+    dx, dy = a[:, None, 0] - other[None, :, 0], a[:, None, 1] - other[None, :, 1]
+    total = np.sqrt(dx * dx + dy * dy).sum()   # not np.hypot: 3x slower, and these distances cannot overflow
     return float(total / (len(a) * (len(a) - 1) if b is None else len(a) * len(b)))
 
 

@@ -37,7 +37,9 @@ def topological_order(roots):
         visited.add(id(node))
         stack.append((node, True))
         if node.creator is not None:
-            stack.extend((p, False) for p in node.creator.parents if p.requires_grad and id(p) not in visited)
+            for p in node.creator.parents:
+                if p.requires_grad and id(p) not in visited:
+                    stack.append((p, False))
     return order
     # END SOLUTION
 
@@ -62,7 +64,8 @@ def backprop(roots, seeds, retain_graph=False, create_graph=False):
             if op is None:
                 continue
             for parent, parent_grad in zip(op.parents, op.vjp(g, create_graph)):
-                pending.add(parent, parent_grad, op)
+                if parent_grad is not None:   # None: that input needs no gradient
+                    pending.add(parent, parent_grad, op)
             if not retain_graph:
                 op.release()
 

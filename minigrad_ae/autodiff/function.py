@@ -107,9 +107,9 @@ class Context:
                     if value is p.data:
                         role = (INPUT, i)
                         break
-            if isinstance(value, np.ndarray):
+            if type(value) is np.ndarray:   # setflags: a third of the cost of going through value.flags
                 value = value.view()
-                value.flags.writeable = False
+                value.setflags(write=False)
             roles.append(role)
             frozen.append(value)
         self._saved, self._roles = tuple(frozen), tuple(roles)
@@ -139,12 +139,17 @@ class Context:
 
     def vjp(self, g, create_graph=False):
         """One gradient per input (None where none is needed) from g = ∂L/∂output: the op's backward, checked."""
-        if self.version_sum != sum([p._version for p in self.parents]):
+        version_sum = 0
+        for p in self.parents:
+            version_sum += p._version
+        if version_sum != self.version_sum:
             self._refuse_modified_inputs()
-        if create_graph and self.fn.composite is not None:
+        if not create_graph:
+            grads = self.fn.backward(self, g)
+        elif self.fn.composite is not None:
             grads = self._composite_vjp(g)
         else:
-            self._graph_of_grads = create_graph
+            self._graph_of_grads = True
             try:
                 grads = self.fn.backward(self, g)
             finally:
@@ -201,14 +206,20 @@ class Function:
         """Run forward on the inputs' arrays and, if any input requires grad, record the op as the output's creator."""
         tensors = inputs
         for x in inputs:
-            if type(x) is not Tensor and not isinstance(x, Tensor):
+            if not isinstance(x, Tensor):
                 tensors = lift(inputs, cls.__name__)
                 break
-        needs = tuple([t.requires_grad for t in tensors])
+        # one pass over the inputs (ops have one to three): their arrays, which need a gradient, their versions
+        arrays, needs, version_sum = [], [], 0
+        for t in tensors:
+            arrays.append(t.data)
+            needs.append(t.requires_grad)
+            version_sum += t._version
+        needs = tuple(needs)
         record = mode.grad_enabled and True in needs
         ctx = Context(cls, tensors, needs, params)
         try:
-            returned = cls.forward(ctx, *[t.data for t in tensors], **params)
+            returned = cls.forward(ctx, *arrays, **params)
         except ShapeError:
             raise
         except (ValueError, IndexError) as err:
@@ -222,7 +233,7 @@ class Function:
             return Tensor._make(out, False, None)
         output = Tensor._make(out, True, ctx)
         # versions only grow, so their sum changes exactly when an input was modified in place afterwards
-        ctx.version_sum = sum([t._version for t in tensors])
+        ctx.version_sum = version_sum
         if ctx._saved:
             ctx._seal(returned, output)
         return output

@@ -96,12 +96,16 @@ class elementwise(Kernel):
         self._loop = lazy_njit(formula)
 
     def _fused(self, *args):
-        arrays = [a for a in args if type(a) is np.ndarray]
-        first = arrays[0] if arrays else None
-        if first is None or first.dtype.kind != "f" or not all(
-                a.shape == first.shape and a.dtype == first.dtype and a.flags.c_contiguous for a in arrays):
-            return self.reference(*args)
-        if len(arrays) != len(args) and not all(type(a) is np.ndarray or isinstance(a, _SCALARS) for a in args):
+        first = None   # one pass over the arguments: this runs on every activation of every step
+        for a in args:
+            if type(a) is np.ndarray:
+                if first is None:
+                    first = a
+                if a.shape != first.shape or a.dtype != first.dtype or not a.flags.c_contiguous:
+                    return self.reference(*args)
+            elif not isinstance(a, _SCALARS):
+                return self.reference(*args)
+        if first is None or first.dtype.kind != "f":
             return self.reference(*args)
         cast = first.dtype.type
         flat_args = [a.reshape(-1) if type(a) is np.ndarray else cast(a) for a in args]

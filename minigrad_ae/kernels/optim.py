@@ -132,7 +132,10 @@ def _fits(param, *others):
     """Can the loop update these in place? All C-contiguous (so ``flat`` gives views), all of param's dtype."""
     if not param.flags.c_contiguous or param.dtype not in _FLOATS:
         return False
-    return all(a.dtype == param.dtype and a.flags.c_contiguous for a in others)
+    for a in others:   # a loop, not all(generator): this runs for every parameter of every step
+        if a.dtype != param.dtype or not a.flags.c_contiguous:
+            return False
+    return True
 
 
 sgd_update = Kernel(sgd_update_reference, sgd_update_compiled)
