@@ -31,8 +31,8 @@ def find_lessons(folder=None):
     """{number: path} of the lesson scripts ``NN_topic.py`` in ``folder`` (default: the repository's lessons/)."""
     folder = LESSONS_DIR if folder is None else folder
     if not folder.is_dir():
-        raise SystemExit(f"minigrad-ae: no lessons folder at {folder}. The lessons live in the source checkout: "
-                         "install it with `pip install -e .` from a clone of the repository.")
+        raise SystemExit(user_error(f"no lessons folder at {folder}. The lessons live in the source checkout: "
+                                    "install it with `pip install -e .` from a clone of the repository."))
     return {int(p.name[:2]): p for p in sorted(folder.glob("[0-9][0-9]_*.py"))}
 
 
@@ -70,8 +70,8 @@ def write_notebooks(found, which, folder):
     try:
         import jupytext
     except ImportError:
-        raise SystemExit("minigrad-ae: writing notebooks needs jupytext; install it with "
-                         "`pip install -e \".[notebook]\"` (or `pip install jupytext`).") from None
+        raise SystemExit(user_error("writing notebooks needs jupytext; install it with "
+                                    "`pip install -e \".[notebook]\"` (or `pip install jupytext`).")) from None
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -87,7 +87,7 @@ def write_notebooks(found, which, folder):
 def choose_lesson(found, which):
     """The lesson number in ``which`` ('3'), or a clear exit naming the lessons there are."""
     if not which.isdigit() or int(which) not in found:
-        raise SystemExit(f"minigrad-ae: no lesson {which!r}; choose one of {sorted(found)} or 'all'.")
+        raise SystemExit(user_error(f"no lesson {which!r}; choose one of {sorted(found)} or 'all'."))
     return int(which)
 
 
@@ -197,7 +197,7 @@ def run_course(args):
         try:
             ids = course.make_student(args.dir, only=args.only, track=args.track)
         except (ValueError, FileExistsError, FileNotFoundError) as err:
-            raise SystemExit(str(err)) from None
+            raise SystemExit(user_error(str(err))) from None
         print(f"wrote a student copy to {args.dir} with {len(ids)} exercises: {', '.join(ids)}")
         return 0
     return run_grader(args)
