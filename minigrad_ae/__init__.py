@@ -16,6 +16,7 @@ from .autodiff import (Context, Function, GradcheckError, GradcheckReport, Shape
 from . import data, models, nn, optim
 from .io import Checkpoint, CheckpointError, load, save
 from .train import History, evaluate, fit
+from .tsne import trustworthiness, tsne
 
 __version__ = "0.1.0"
 

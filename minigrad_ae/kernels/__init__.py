@@ -29,6 +29,8 @@ from .losses import (bce_elementwise, bce_grad, bce_grad_numba, bce_grad_ref, bc
 from .memory import keep_freed_memory
 from .optim import (adam_update, adam_update_numba, adam_update_ref, rmsprop_update, rmsprop_update_numba,
                     rmsprop_update_ref, sgd_update, sgd_update_numba, sgd_update_ref)
+from .tsne import (tsne_gradient, tsne_gradient_numba, tsne_gradient_ref, tsne_perplexity_search,
+                   tsne_perplexity_search_numba, tsne_perplexity_search_ref)
 
 __all__ = ["NUMBA_ENABLED", "MALLOC_TUNED", "keep_freed_memory", "conv_output_size", "relu_forward",
            "relu_forward_ref", "relu_forward_numba", "relu_backward", "relu_backward_ref", "relu_backward_numba",
