@@ -1,0 +1,219 @@
+"""Benchmark: t-SNE of the bundled digits (1,797 × 64 → 2-D, perplexity 30, 1,000 iterations), minigrad_ae against
+scikit-learn, side by side in one run.
+
+    python bench/tsne.py            # 5 rounds of the fast runs, 2 of the slow ones: about 10 minutes
+    python bench/tsne.py --quick    # 3 rounds and 1: about 5 minutes
+    python bench/tsne.py --no-slow  # without the NumPy references and scikit-learn's exact method
+
+Four implementations, each in its own worker process (imports, threads and caches stay apart):
+  mg numba       ``mg.tsne`` (the numba kernels)
+  mg numpy       ``mg.tsne`` with MINIGRAD_AE_NUMBA=0 (the NumPy references: what numba buys)
+  sklearn BH     ``sklearn.manifold.TSNE``'s default method, Barnes-Hut (angle 0.5, its threads: OpenMP)
+  sklearn BH 1t  the same on one thread (OMP_NUM_THREADS=1), as serial as minigrad_ae's numba loops
+  sklearn exact  ``TSNE(method="exact")``, the algorithm minigrad_ae implements
+all with init="pca" (the default of both) and learning_rate "auto". scikit-learn is optional: without it its
+rows are left out. The parent interleaves the workers, one run each per round in a rotating order; a worker warms
+up first (a 200-point run: imports, and the numba kernels loaded or compiled), so the times are of a program's
+second t-SNE, not its first. Reported: wall time of the whole call (distances, affinities, PCA, optimisation), its
+median and range over rounds; the final KL(P‖Q); trustworthiness (k = 10) of the embedding. Then the two kernels
+alone against their references, same process, interleaved.
+
+Targets (issue 16): mg numba's median time ≤ sklearn BH's, its KL within 5% of sklearn exact's, its
+trustworthiness ≥ scikit-learn's − 0.01.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SETTINGS = dict(perplexity=30.0, n_iter=1000)
+TRUST_K = 10
+IMPLS = {  # name: (runner, extra environment, slow)
+    "mg numba": ("minigrad", {"MINIGRAD_AE_NUMBA": "1"}, False),
+    "mg numpy": ("minigrad", {"MINIGRAD_AE_NUMBA": "0"}, True),
+    "sklearn BH": ("barnes_hut", {}, False),
+    "sklearn BH 1t": ("barnes_hut", {"OMP_NUM_THREADS": "1"}, False),
+    "sklearn exact": ("exact", {}, True),
+}
+
+
+# ================================================================ worker side
+def embed(runner, X):
+    """(embedding, final KL) of one t-SNE run of X."""
+    if runner == "minigrad":
+        import minigrad_ae as mg
+        return mg.tsne(X, n_components=2, **SETTINGS)
+    from sklearn.manifold import TSNE
+    model = TSNE(n_components=2, perplexity=SETTINGS["perplexity"], max_iter=SETTINGS["n_iter"], init="pca",
+                 learning_rate="auto", method=runner, random_state=0)
+    return model.fit_transform(X), float(model.kl_divergence_)
+
+
+def worker(runner):
+    """Warm up, then answer each line on stdin with one timed run as a JSON line."""
+    import numpy as np
+    import minigrad_ae as mg
+    X, _ = mg.data.load_digits()
+    embed(runner, X[:200])
+    print(json.dumps({"ready": True}), flush=True)
+    for _ in sys.stdin:
+        start = time.perf_counter()
+        Y, kl = embed(runner, X)
+        seconds = time.perf_counter() - start
+        print(json.dumps({"seconds": seconds, "kl": kl, "trust": mg.trustworthiness(X, np.asarray(Y), TRUST_K)}),
+              flush=True)
+
+
+# ================================================================ parent side
+class Worker:
+    def __init__(self, name):
+        runner, env, self.slow = IMPLS[name]
+        self.name = name
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker", runner],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     env={**os.environ, **env})
+        self.ask(None)
+
+    def ask(self, line):
+        if line is not None:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+        reply = self.proc.stdout.readline()
+        if not reply:
+            raise RuntimeError(f"bench worker {self.name!r} died (see its traceback above)")
+        return json.loads(reply)
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def run_rounds(workers, rounds, slow_rounds):
+    """{name: [one reply per run]}: every round runs each worker once (slow ones in their first rounds only)."""
+    results = {w.name: [] for w in workers}
+    for r in range(rounds):
+        due = [w for w in workers if not w.slow or r < slow_rounds]
+        for w in due[r % len(due):] + due[:r % len(due)]:
+            time.sleep(0.3)   # let the last worker's idle BLAS / OpenMP threads stop spinning
+            results[w.name].append(w.ask("run"))
+            print(f"  round {r + 1}/{rounds}: {w.name:<14} {results[w.name][-1]['seconds']:7.2f} s "
+                  f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+    return results
+
+
+def time_kernels(rounds):
+    """{kernel: (µs NumPy reference, µs numba)}: medians over interleaved calls on the digits' arrays."""
+    import numpy as np
+    import minigrad_ae as mg
+    from minigrad_ae import kernels as K
+    from minigrad_ae.tsne import joint_probabilities, squared_distances
+    X, _ = mg.data.load_digits()
+    D, P = squared_distances(X), joint_probabilities(X, SETTINGS["perplexity"])
+    Y = np.random.default_rng(0).standard_normal((len(X), 2)) * 10
+    cases = {"tsne_gradient (one iteration)": lambda k: k(P, Y, 1.0, False),
+             "tsne_gradient with the KL": lambda k: k(P, Y, 1.0, True),
+             "tsne_perplexity_search (once per run)": lambda k: k(D, SETTINGS["perplexity"])}
+    results = {}
+    for name, call in cases.items():
+        base = name.split()[0]
+        versions = [getattr(K, base + "_ref"), getattr(K, base + "_numba")]
+        call(versions[1])   # compile or load
+        times = [[], []]
+        for _ in range(rounds):
+            for v, fn in enumerate(versions):
+                start = time.perf_counter()
+                call(fn)
+                times[v].append(time.perf_counter() - start)
+        results[name] = tuple(statistics.median(t) * 1e3 for t in times)
+    return results
+
+
+def machine():
+    lines = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name")), "?")
+    return f"{os.cpu_count()} CPUs ({model}), {platform.machine()}, Python {platform.python_version()}"
+
+
+def versions():
+    import numba
+    import numpy as np
+    found = [f"numpy {np.__version__}", f"numba {numba.__version__}"]
+    try:
+        import sklearn
+        found.append(f"scikit-learn {sklearn.__version__}")
+    except ImportError:
+        found.append("scikit-learn not installed")
+    return ", ".join(found)
+
+
+def report(results, kernel_times):
+    print(f"\nt-SNE of the digits, 1,797 × 64 → 2-D, perplexity {SETTINGS['perplexity']:g}, {SETTINGS['n_iter']} "
+          f"iterations, init='pca'")
+    print(f"{'':<15}{'time s: median (range, runs)':>32}{'final KL':>11}{f'trust. k={TRUST_K}':>14}")
+    summary = {}
+    for name, runs in results.items():
+        seconds = [r["seconds"] for r in runs]
+        summary[name] = (statistics.median(seconds), runs[-1]["kl"], runs[-1]["trust"])
+        spread = f"({min(seconds):.2f}–{max(seconds):.2f}, {len(seconds)})"
+        print(f"{name:<15}{summary[name][0]:>14.2f} {spread:>17}{summary[name][1]:>11.4f}{summary[name][2]:>14.4f}")
+    if "mg numpy" in summary and "mg numba" in summary:
+        print(f"numba speed-up over the NumPy references, whole run: {summary['mg numpy'][0] / summary['mg numba'][0]:.1f}x")
+    mg_time, mg_kl, mg_trust = summary["mg numba"]
+    print("\ntargets (mg numba):")
+    if "sklearn BH" in summary:
+        bh_time = summary["sklearn BH"][0]
+        print(f"  time {mg_time:.2f} s <= sklearn BH {bh_time:.2f} s (ratio {mg_time / bh_time:.2f}): "
+              f"{'met' if mg_time <= bh_time else 'MISSED'}")
+    if "sklearn exact" in summary:
+        kl_exact = summary["sklearn exact"][1]
+        gap = mg_kl / kl_exact - 1
+        print(f"  KL {mg_kl:.4f} within 5% of sklearn exact {kl_exact:.4f} ({gap:+.1%}): "
+              f"{'met' if abs(gap) <= 0.05 else 'MISSED'}")
+    sklearn_trust = [summary[name][2] for name in ("sklearn BH", "sklearn exact") if name in summary]
+    if sklearn_trust:
+        bound = max(sklearn_trust) - 0.01
+        print(f"  trustworthiness {mg_trust:.4f} >= best scikit-learn {max(sklearn_trust):.4f} − 0.01: "
+              f"{'met' if mg_trust >= bound else 'MISSED'}")
+    print("\nkernels alone (digits' P, a spread 2-D embedding; same process, interleaved), median ms per call:")
+    for name, (ref, numba) in kernel_times.items():
+        print(f"  {name:<40} NumPy {ref:8.2f}   numba {numba:7.2f}   {ref / numba:5.1f}x")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5, help="runs of each fast implementation (default 5)")
+    parser.add_argument("--slow-rounds", type=int, default=2,
+                        help="runs of the NumPy references and sklearn exact (~1-3 min each; default 2)")
+    parser.add_argument("--quick", action="store_true", help="3 rounds, 1 slow round")
+    parser.add_argument("--no-slow", action="store_true", help="leave out the NumPy references and sklearn exact")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker(args.worker)
+    rounds, slow_rounds = (3, 1) if args.quick else (args.rounds, args.slow_rounds)
+    names = [name for name, (runner, _, slow) in IMPLS.items()
+             if not (slow and args.no_slow) and (runner == "minigrad" or sklearn_available())]
+    print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}; {machine()}\n{versions()}; OPENBLAS_NUM_THREADS="
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; warming up {len(names)} workers ...", flush=True)
+    workers = [Worker(name) for name in names]
+    try:
+        results = run_rounds(workers, rounds, slow_rounds)
+    finally:
+        for w in workers:
+            w.close()
+    report(results, time_kernels(rounds=5))
+
+
+def sklearn_available():
+    import importlib.util
+    return importlib.util.find_spec("sklearn") is not None
+
+
+if __name__ == "__main__":
+    main()
