@@ -163,7 +163,8 @@ def report(results, kernel_times):
         spread = f"({min(seconds):.2f}–{max(seconds):.2f}, {len(seconds)})"
         print(f"{name:<15}{summary[name][0]:>14.2f} {spread:>17}{summary[name][1]:>11.4f}{summary[name][2]:>14.4f}")
     if "mg numpy" in summary and "mg numba" in summary:
-        print(f"numba speed-up over the NumPy references, whole run: {summary['mg numpy'][0] / summary['mg numba'][0]:.1f}x")
+        speed_up = summary["mg numpy"][0] / summary["mg numba"][0]
+        print(f"numba speed-up over the NumPy references, whole run: {speed_up:.1f}x")
     mg_time, mg_kl, mg_trust = summary["mg numba"]
     print("\ntargets (mg numba):")
     if "sklearn BH" in summary:

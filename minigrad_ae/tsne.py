@@ -2,9 +2,9 @@
 each point's neighbours near it. The exact method, O(N²) per iteration, with scikit-learn's schedule.
 
 1. Input affinities. p_{j|i} = exp(−βᵢ ‖xᵢ − xⱼ‖²) / Σ_{k≠i} exp(−βᵢ ‖xᵢ − xₖ‖²), with βᵢ found by bisection so
-   that row i's entropy Hᵢ = −Σⱼ p_{j|i} log p_{j|i} equals log(perplexity): every point gets an effective
-   number of neighbours 2^H = perplexity (in nats here: e^H), however dense its region. Then
-   pᵢⱼ = (p_{j|i} + p_{i|j}) / 2N: symmetric, summing to 1.
+   that row i's entropy Hᵢ = −Σⱼ p_{j|i} log p_{j|i} equals log(perplexity): every point gets the same
+   effective number of neighbours, e^Hᵢ = perplexity, however dense its region (``kernels.tsne_perplexity_search``).
+   Then pᵢⱼ = (p_{j|i} + p_{i|j}) / 2N: symmetric, summing to 1.
 2. Map affinities, Student-t with one degree of freedom: qᵢⱼ = wᵢⱼ / Z, wᵢⱼ = 1 / (1 + ‖yᵢ − yⱼ‖²), Z = Σ_{k≠l} wₖₗ.
 3. Minimise C = KL(P‖Q) = Σ pᵢⱼ log(pᵢⱼ / qᵢⱼ) by gradient descent, ∂C/∂yᵢ = 4 Σⱼ (pᵢⱼ − qᵢⱼ) wᵢⱼ (yᵢ − yⱼ)
    (``kernels.tsne_gradient``), with momentum and per-coordinate gains; P is multiplied by 12 ("early
@@ -49,7 +49,8 @@ def tsne(X, n_components=2, perplexity=30.0, n_iter=1000, rng=None, *, init="pca
     shrinks ×0.8 when it flips (at least 0.01). Step: v ← m·v − η·gain⊙∇C, Y ← Y + v. η = ``learning_rate``;
     "auto" is max(N / α / 4, 50). ``init``: "pca" (the first principal components, scaled to standard
     deviation 1e-4 along the first; needs no rng) or "random" (N(0, 1e-4²) from ``rng``). Unlike scikit-learn
-    it runs all ``n_iter`` iterations (no stop on a stalled KL) and always uses one degree of freedom in Q.
+    it runs all ``n_iter`` iterations (no stop on a stalled KL) and keeps one degree of freedom in Q in any dimension
+    (scikit-learn takes n_components − 1 from 3 dimensions on).
     ``callback(iteration, Y, kl)``, if given, is called every 50 iterations and at the end with a copy of Y and
     KL(P‖Q) of the plain P (also during the exaggeration, so the values compare).
     """
@@ -73,7 +74,8 @@ def tsne(X, n_components=2, perplexity=30.0, n_iter=1000, rng=None, *, init="pca
         raise ValueError(f"{func}: n_iter ({n_iter}) must be at least exaggeration_iter ({exaggeration_iter}), the "
                          f"iterations with early exaggeration that come first; lower exaggeration_iter as well.")
     early_exaggeration = number(early_exaggeration, "early_exaggeration", func, low=1)
-    if isinstance(learning_rate, str) and learning_rate == "auto":
+    if isinstance(learning_rate, str):
+        choice(learning_rate, "learning_rate", func, ("auto",))
         learning_rate = max(n / early_exaggeration / 4, 50.0)
     else:
         learning_rate = number(learning_rate, "learning_rate", func, low=0, low_open=True)
@@ -141,12 +143,11 @@ def trustworthiness(X, embedding, n_neighbors=5):
     if k >= n / 2:
         raise ValueError(f"{func}: n_neighbors must be less than n_samples / 2 = {n / 2:g}, got {k}.")
     rows = np.arange(n)[:, None]
-    D_input = squared_distances(X)
-    D_input[rows[:, 0], rows[:, 0]] = np.inf                          # a point is not its own neighbour
+    D_input, D_embedded = squared_distances(X), squared_distances(embedding)
+    np.fill_diagonal(D_input, np.inf)                                 # a point is not its own neighbour
+    np.fill_diagonal(D_embedded, np.inf)
     rank = np.empty((n, n), np.int64)
     rank[rows, np.argsort(D_input, axis=1, kind="stable")] = np.arange(1, n + 1)   # r(i, j)
-    D_embedded = squared_distances(embedding)
-    D_embedded[rows[:, 0], rows[:, 0]] = np.inf
     nearest_embedded = np.argpartition(D_embedded, k - 1, axis=1)[:, :k]
     excess = rank[rows, nearest_embedded] - k                        # > 0 only for j ∈ Uᵢ
     return 1 - 2 / (n * k * (2 * n - 3 * k - 1)) * float(excess[excess > 0].sum())

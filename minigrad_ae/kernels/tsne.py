@@ -1,11 +1,11 @@
-"""t-SNE's two O(N²) computations: the input affinities (once), and the gradient of KL(P‖Q) (every iteration).
+"""t-SNE's two O(N²) computations: the input affinities (once per run) and the gradient of KL(P‖Q) (every iteration).
 
-Affinities: for squared distances D (N, N), row i of P_cond is p_{j|i} = exp(−βᵢ Dᵢⱼ) / Σ_{k≠i} exp(−βᵢ Dᵢₖ)
-(p_{i|i} = 0), with βᵢ found by bisection so that the row's entropy Hᵢ = −Σⱼ p_{j|i} log p_{j|i} is log(perplexity).
+Affinities, ``tsne_perplexity_search``: for squared distances D (N, N), row i of P_cond is
+p_{j|i} = exp(−βᵢ Dᵢⱼ) / Σ_{k≠i} exp(−βᵢ Dᵢₖ) (p_{i|i} = 0), with βᵢ found by bisection so that the row's entropy
+Hᵢ = −Σⱼ p_{j|i} log p_{j|i} is log(perplexity).
 
-Gradient:
-
-N points yᵢ ∈ ℝᵈ (Y, shape (N, d)); P (N, N) symmetric, zero diagonal, summing to 1 (``tsne.joint_probabilities``):
+Gradient, ``tsne_gradient``: for N points yᵢ ∈ ℝᵈ (Y, shape (N, d)) and P (N, N) symmetric, zero on the diagonal,
+summing to 1 (``tsne.joint_probabilities``),
 
     wᵢⱼ = 1 / (1 + ‖yᵢ − yⱼ‖²)  (Student-t, one degree of freedom),   Z = Σ_{i≠j} wᵢⱼ,   qᵢⱼ = wᵢⱼ / Z
     C = KL(P‖Q) = Σ_{i≠j} pᵢⱼ log(pᵢⱼ / qᵢⱼ)
