@@ -32,7 +32,7 @@ from workloads import WORKLOADS, build_floor, build_minigrad, build_torch  # noq
 IMPLS = {  # name -> (builder, environment for its worker)
     "numba": ("minigrad", {"MINIGRAD_AE_NUMBA": "1"}),
     "numpy": ("minigrad", {"MINIGRAD_AE_NUMBA": "0"}),
-    "untuned": ("minigrad", {"MINIGRAD_AE_NUMBA": "1", "MINIGRAD_AE_MALLOC_TUNING": "0"}),
+    "untuned": ("minigrad", {"MINIGRAD_AE_NUMBA": "1", "BENCH_MALLOC_TUNING": "0"}),
     "torch": ("torch", {}),
     "floor": ("floor", {}),
 }
@@ -43,6 +43,9 @@ BUILDERS = {"minigrad": build_minigrad, "torch": build_torch, "floor": build_flo
 def worker(kind):
     """Answer one JSON command per stdin line: build (and warm up) a workload, time it, or time per-op overhead."""
     steps = {}
+    if kind != "torch" and os.environ.get("BENCH_MALLOC_TUNING", "1") != "0":
+        from minigrad_ae.kernels import keep_freed_memory
+        keep_freed_memory()   # what a training script may call once (kernels/memory.py); "untuned" measures without
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         cmd = json.loads(line)
@@ -350,7 +353,7 @@ def print_report(times, first, overhead, kernel_times, starts, workloads, impls,
         print(f"numba off is correct: first-step losses agree with numba on to {worst:.1e} (relative)")
 
     if "untuned" in impls:
-        print("\nmalloc tuning (minigrad_ae/kernels/memory.py): ms per step untuned (MINIGRAD_AE_MALLOC_TUNING=0)"
+        print("\nmalloc tuning (minigrad_ae/kernels/memory.py): ms per step untuned (without kernels.keep_freed_memory())"
               " / tuned = ratio")
         for n in workloads:
             untuned, tuned = med["untuned"][n], med["numba"][n]

@@ -132,8 +132,6 @@ def build_torch(name, seed=0):
 def build_floor(name, seed=0):
     """The step's matrix products alone (float32 NumPy): forward, and backward for weights and inputs
     (none for the data). For W5, the per-image products that Conv2d/ConvTranspose2d do around im2col/col2im."""
-    from minigrad_ae.kernels.memory import keep_freed_memory
-    keep_freed_memory()  # as minigrad_ae does at import: measure BLAS, not page faults on fresh outputs
     rng = np.random.default_rng(seed)
     rand = lambda *shape: rng.random(shape, dtype=np.float32)                  # noqa: E731
     if name == "W5":

@@ -66,11 +66,11 @@ for name in "abc":
 # %%
 order = topological_order(tL)
 print("topological order (inputs first):", " → ".join(
-    t.name or t._ctx.fn.__name__ for t in order))
+    t.name or t.creator.fn.__name__ for t in order))
 tL.graph()
 graph_png = mg.viz.draw_graph(tL, args.out / "00_graph.png", title="L = (a·b + c)²: ops, shapes, gradient norms")
 print(f"saved {graph_png}")
-checks.add("order ends at the output", order[-1]._ctx.fn.__name__, order[-1] is tL)
+checks.add("order ends at the output", order[-1].creator.fn.__name__, order[-1] is tL)
 
 # %% [markdown]
 # ## 4. A new op, written by hand: forward and its vector-Jacobian product side by side

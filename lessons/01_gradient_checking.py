@@ -24,17 +24,14 @@ import time
 import numpy as np
 
 import minigrad_ae as mg
-import minigrad_ae.viz  # noqa: F401  (before pyplot: picks the Agg backend when there is no display)
+from minigrad_ae import lesson as kit
 import matplotlib.pyplot as plt
 from matplotlib.colors import LogNorm
 from minigrad_ae import nn
 from minigrad_ae.nn import functional as F
-from minigrad_ae.lesson import Checks, lesson_args
 
-args = lesson_args("Lesson 1: gradient checking — finite differences, the choice of ε, float64, "
+lesson = kit.start("Lesson 1: gradient checking — finite differences, the choice of ε, float64, "
                    "relative error, bugs a check catches, broadcasting, the directional check")
-checks = Checks("Lesson 1 checks")
-rng = np.random.default_rng(args.seed)
 
 
 def verdict(rel_err):
@@ -68,8 +65,8 @@ for eps, fe, ce in zip(steps, forward_err, central_err):
 forward_order = np.polyfit(np.log10(steps), np.log10(forward_err), 1)[0]
 central_order = np.polyfit(np.log10(steps), np.log10(central_err), 1)[0]
 print(f"fitted order: forward {forward_order:.3f}, central {central_order:.3f}")
-checks.add("forward difference error is O(ε): fitted order", forward_order, abs(forward_order - 1) < 0.05)
-checks.add("central difference error is O(ε²): fitted order", central_order, abs(central_order - 2) < 0.05)
+lesson.checks.add("forward difference error is O(ε): fitted order", forward_order, abs(forward_order - 1) < 0.05)
+lesson.checks.add("central difference error is O(ε²): fitted order", central_order, abs(central_order - 2) < 0.05)
 
 # %% [markdown]
 # ## 2. The ε sweet spot, and why gradient checks run in float64
@@ -123,16 +120,13 @@ ax.set_ylabel("median relative error of f'(x) estimate")
 ax.set_title("Derivative of eˣ by finite differences: truncation error falls, rounding error rises")
 ax.grid(True, which="major", alpha=0.3)
 ax.legend(fontsize=8, loc="lower right")
-fig.tight_layout()
-fig.savefig(args.out / "01_eps_sweep.png", dpi=120)
-plt.close(fig)
-print(f"saved {args.out / '01_eps_sweep.png'}")
+lesson.show(fig, "01_eps_sweep")
 
 best64, best32 = sweep[np.float64], sweep[np.float32]
 decades_off = abs(np.log10(best64["best_eps"] / np.finfo(np.float64).eps ** (1 / 3)))
-checks.add("float64 best ε vs ε_mach^(1/3): decades apart", decades_off, decades_off <= 1.0)
-checks.add("float64 best error / float32 best error", best64["best_err"] / best32["best_err"],
-           best64["best_err"] < 1e-4 * best32["best_err"])
+lesson.checks.add("float64 best ε vs ε_mach^(1/3): decades apart", decades_off, decades_off <= 1.0)
+lesson.checks.add("float64 best error / float32 best error", best64["best_err"] / best32["best_err"],
+                  best64["best_err"] < 1e-4 * best32["best_err"])
 
 # %% [markdown]
 # Read the figure right to left. For large ε the central curves follow the ε²/6 line (slope 2); the
@@ -157,9 +151,9 @@ checks.add("float64 best error / float32 best error", best64["best_err"] / best3
 # lies *within ε* of the kink.
 
 # %%
-x_kinks = rng.standard_normal(8)
+x_kinks = lesson.rng.standard_normal(8)
 x_kinks[2], x_kinks[5] = 0.0, 4e-7        # one input at the kink, one within ε = 1e-6 of it
-v_kinks = rng.standard_normal(8)
+v_kinks = lesson.rng.standard_normal(8)
 relu = lambda x: x.relu()  # noqa: E731
 numeric = mg.numerical_grad(relu, [x_kinks], grad_output=v_kinks)[0]
 x_tensor = mg.tensor(x_kinks, requires_grad=True, dtype=np.float64)
@@ -173,9 +167,9 @@ x_smooth = np.where(np.abs(x_kinks) < 1e-3, 0.5, x_kinks)  # move the inputs off
 smooth_report = mg.gradcheck(relu, [x_smooth], grad_output=v_kinks)
 print(f"same check with inputs moved off the kink: rel err {smooth_report.max_rel_error:.1e} "
       f"({verdict(smooth_report.max_rel_error)})")
-checks.add("ReLU: check fails only at the kink elements", str(bad_elements.tolist()),
-           not kink_report and bad_elements.tolist() == [2, 5])
-checks.add("ReLU off the kink passes: rel err", smooth_report.max_rel_error, bool(smooth_report))
+lesson.checks.add("ReLU: check fails only at the kink elements", str(bad_elements.tolist()),
+                  not kink_report and bad_elements.tolist() == [2, 5])
+lesson.checks.add("ReLU off the kink passes: rel err", smooth_report.max_rel_error, bool(smooth_report))
 
 # %% [markdown]
 # ## 4. One function, three gradients
@@ -202,8 +196,8 @@ hand_vs_auto = mg.relative_error(by_hand, by_autodiff)
 hand_vs_numeric = mg.relative_error(by_hand, by_numeric)
 print(f"rel err hand vs autodiff {hand_vs_auto:.1e} ({verdict(hand_vs_auto)}), "
       f"hand vs numeric {hand_vs_numeric:.1e} ({verdict(hand_vs_numeric)})")
-checks.add("x₁² + 3x₁x₂: hand vs autodiff rel err", hand_vs_auto, hand_vs_auto < 1e-9)
-checks.add("x₁² + 3x₁x₂: hand vs numeric rel err", hand_vs_numeric, hand_vs_numeric < 1e-9)
+lesson.checks.add("x₁² + 3x₁x₂: hand vs autodiff rel err", hand_vs_auto, hand_vs_auto < 1e-9)
+lesson.checks.add("x₁² + 3x₁x₂: hand vs numeric rel err", hand_vs_numeric, hand_vs_numeric < 1e-9)
 
 # %% [markdown]
 # ## 5. A buggy hand-written op, caught
@@ -244,18 +238,18 @@ class SiLUForgotProductRule(SiLU):
         return (g * stable_sigmoid(x),)
 
 
-x_silu = 2 * rng.standard_normal((6, 8))
-v_silu = rng.standard_normal((6, 8))
+x_silu = 2 * lesson.rng.standard_normal((6, 8))
+v_silu = lesson.rng.standard_normal((6, 8))
 good_report = mg.gradcheck(SiLU.apply, [x_silu], grad_output=v_silu)
 bad_report = mg.gradcheck(SiLUForgotProductRule.apply, [x_silu], grad_output=v_silu)
 print("correct SiLU:", good_report, sep="\n")
 print(f"→ {verdict(good_report.max_rel_error)}")
 print("buggy SiLU:", bad_report, sep="\n")
 print(f"→ {verdict(bad_report.max_rel_error)}")
-checks.add("correct SiLU passes gradcheck: rel err", good_report.max_rel_error,
-           bool(good_report) and good_report.max_rel_error < 1e-9)
-checks.add("buggy SiLU fails gradcheck: rel err", bad_report.max_rel_error,
-           not bad_report and verdict(bad_report.max_rel_error) == "wrong")
+lesson.checks.add("correct SiLU passes gradcheck: rel err", good_report.max_rel_error,
+                  bool(good_report) and good_report.max_rel_error < 1e-9)
+lesson.checks.add("buggy SiLU fails gradcheck: rel err", bad_report.max_rel_error,
+                  not bad_report and verdict(bad_report.max_rel_error) == "wrong")
 
 # %% [markdown]
 # Where is it wrong? The per-element error of the buggy op is exactly the missing term
@@ -274,7 +268,7 @@ numeric_silu = mg.numerical_grad(SiLU.apply, [x_silu], grad_output=v_silu)[0]
 error_good = np.abs(analytic_grad(SiLU, x_silu, v_silu) - numeric_silu)
 error_bad = np.abs(analytic_grad(SiLUForgotProductRule, x_silu, v_silu) - numeric_silu)
 
-fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), gridspec_kw={"width_ratios": [1, 1, 1.25]})
+fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), gridspec_kw={"width_ratios": [1, 1, 1.25]}, layout="constrained")
 norm = LogNorm(vmin=1e-13, vmax=max(error_bad.max(), 1e-12))
 for ax, error, name in [(axes[0], error_good, "correct SiLU"), (axes[1], error_bad, "buggy SiLU (no product rule)")]:
     image = ax.imshow(np.maximum(error, 1e-13), norm=norm, cmap="magma")
@@ -292,9 +286,7 @@ axes[2].set_ylabel("error per unit of upstream gradient")
 axes[2].set_title("The buggy op's error is the forgotten term", fontsize=10)
 axes[2].set_ylim(0, 0.32)
 axes[2].legend(fontsize=8, loc="upper right")
-fig.savefig(args.out / "01_buggy_op_errors.png", dpi=120, bbox_inches="tight")
-plt.close(fig)
-print(f"saved {args.out / '01_buggy_op_errors.png'}")
+lesson.show(fig, "01_buggy_op_errors")
 
 # %% [markdown]
 # **Why not just float32?** The same correct SiLU, differentiated numerically in float32 at float32's own
@@ -309,7 +301,7 @@ with mg.no_grad():
 rel_err_32 = mg.relative_error(numeric32, analytic_grad(SiLU, x_silu, v_silu))
 print(f"correct SiLU, numeric grad in float32 (ε = {eps32:.0e}): rel err {rel_err_32:.1e} ({verdict(rel_err_32)}); "
       f"in float64: {good_report.max_rel_error:.1e} ({verdict(good_report.max_rel_error)})")
-checks.add("correct op checked in float32 looks suspicious: rel err", rel_err_32, verdict(rel_err_32) != "fine")
+lesson.checks.add("correct op checked in float32 looks suspicious: rel err", rel_err_32, verdict(rel_err_32) != "fine")
 
 # %% [markdown]
 # ## 6. Why the upstream gradient must be random
@@ -331,13 +323,13 @@ class SiLUIgnoresUpstream(SiLU):
 
 
 sum_report = mg.gradcheck(lambda x: SiLUIgnoresUpstream.apply(x).sum(), [x_silu])
-random_report = mg.gradcheck(SiLUIgnoresUpstream.apply, [x_silu], seed=args.seed)
+random_report = mg.gradcheck(SiLUIgnoresUpstream.apply, [x_silu], seed=lesson.args.seed)
 print(f"ignores-g bug, checked through .sum():      rel err {sum_report.max_rel_error:.1e} → "
       f"{'passed' if sum_report else 'FAILED'}")
 print(f"ignores-g bug, checked with a random v:     rel err {random_report.max_rel_error:.1e} → "
       f"{'passed' if random_report else 'FAILED'}")
-checks.add("ignores-g bug passes the .sum() check: rel err", sum_report.max_rel_error, bool(sum_report))
-checks.add("ignores-g bug fails the random-v check: rel err", random_report.max_rel_error, not random_report)
+lesson.checks.add("ignores-g bug passes the .sum() check: rel err", sum_report.max_rel_error, bool(sum_report))
+lesson.checks.add("ignores-g bug fails the random-v check: rel err", random_report.max_rel_error, not random_report)
 
 # %% [markdown]
 # ## 7. Broadcasting: gradients are summed back
@@ -350,8 +342,8 @@ checks.add("ignores-g bug fails the random-v check: rel err", random_report.max_
 # one place, `unbroadcast` — so no op can forget to.
 
 # %%
-X_values, b_values = rng.standard_normal((4, 3)), rng.standard_normal(3)
-upstream = rng.standard_normal((4, 3))
+X_values, b_values = lesson.rng.standard_normal((4, 3)), lesson.rng.standard_normal(3)
+upstream = lesson.rng.standard_normal((4, 3))
 X_tensor = mg.tensor(X_values, requires_grad=True, dtype=np.float64)
 b_tensor = mg.tensor(b_values, requires_grad=True, dtype=np.float64)
 (X_tensor + b_tensor).backward(upstream)
@@ -362,10 +354,10 @@ print("column sum of G:          ", np.round(column_sum, 6))
 print("unbroadcast(G, (3,)):     ", np.round(mg.unbroadcast(upstream, (3,)), 6))
 bias_report = mg.gradcheck(lambda X, b: X + b, [X_values, b_values], grad_output=upstream)
 print("gradcheck of X + b:", bias_report, sep="\n")
-checks.add("bias grad = column sum of upstream: max diff", float(np.abs(b_tensor.grad - column_sum).max()),
-           np.allclose(b_tensor.grad, column_sum, rtol=0, atol=1e-12))
-checks.add("gradcheck of X + b (broadcast): rel err", bias_report.max_rel_error,
-           bool(bias_report) and bias_report.max_rel_error < 1e-9)
+lesson.checks.add("bias grad = column sum of upstream: max diff", float(np.abs(b_tensor.grad - column_sum).max()),
+                  np.allclose(b_tensor.grad, column_sum, rtol=0, atol=1e-12))
+lesson.checks.add("gradcheck of X + b (broadcast): rel err", bias_report.max_rel_error,
+                  bool(bias_report) and bias_report.max_rel_error < 1e-9)
 
 # %% [markdown]
 # ## 8. The directional check: a whole model in two evaluations
@@ -383,11 +375,11 @@ checks.add("gradcheck of X + b (broadcast): rel err", bias_report.max_rel_error,
 # autoencoder on 32 bundled digits, every parameter checked at once.
 
 # %%
-n_features, n_hidden, n_batch = 64, (8 if args.quick else 48), 32
+n_features, n_hidden, n_batch = 64, lesson.pick(full=48, quick=8), 32
 digits, _labels = mg.data.load_digits()
-batch = mg.tensor(digits[rng.choice(len(digits), n_batch, replace=False)], dtype=np.float64)
-encoder = nn.Linear(n_features, n_hidden, rng=rng, dtype=np.float64)
-decoder = nn.Linear(n_hidden, n_features, rng=rng, dtype=np.float64)
+batch = mg.tensor(digits[lesson.rng.choice(len(digits), n_batch, replace=False)], dtype=np.float64)
+encoder = nn.Linear(n_features, n_hidden, rng=lesson.rng, dtype=np.float64)
+decoder = nn.Linear(n_hidden, n_features, rng=lesson.rng, dtype=np.float64)
 parameters = list(encoder.parameters()) + list(decoder.parameters())
 n_parameters = sum(p.size for p in parameters)
 
@@ -406,26 +398,26 @@ def reconstruction_loss(activation):
 timings = {}
 for mode in ("directional", "full"):
     evaluations, start = 0, time.perf_counter()
-    report = mg.gradcheck(reconstruction_loss(SiLU), parameters, mode=mode, seed=args.seed)
+    report = mg.gradcheck(reconstruction_loss(SiLU), parameters, mode=mode, seed=lesson.args.seed)
     timings[mode] = (report, evaluations, time.perf_counter() - start)
     print(f"{mode:>11} check: {evaluations:>6} evaluations of the loss, {timings[mode][2]:.3f} s, "
           f"rel err {report.max_rel_error:.1e}, {'passed' if report else 'FAILED'}")
 print(f"({n_parameters} parameters: the full check needs 2·{n_parameters} + 1 evaluations, the directional one 2 + 1)")
 n_directions = 3
 buggy_directional = [mg.gradcheck(reconstruction_loss(SiLUForgotProductRule), parameters, mode="directional",
-                                  seed=args.seed + k) for k in range(n_directions)]
+                                  seed=lesson.args.seed + k) for k in range(n_directions)]
 print("the same autoencoder with the buggy SiLU, first direction:", buggy_directional[0], sep="\n")
 print(f"buggy SiLU along {n_directions} random directions: rel err",
       ", ".join(f"{r.max_rel_error:.1e} ({'passed' if r else 'FAILED'})" for r in buggy_directional))
 
 directional, full = timings["directional"], timings["full"]
-checks.add(f"directional check, {n_parameters} params: rel err", directional[0].max_rel_error,
-           bool(directional[0]) and directional[0].max_rel_error < 1e-7)
-checks.add("full check agrees: rel err", full[0].max_rel_error, bool(full[0]) and full[0].max_rel_error < 1e-7)
-checks.add("evaluations: directional vs full", f"{directional[1]} vs {full[1]}",
-           directional[1] == 3 and full[1] == 2 * n_parameters + 1)
-checks.add(f"directional check ({n_directions} directions) catches the buggy SiLU: max rel err",
-           max(r.max_rel_error for r in buggy_directional), not all(buggy_directional))
+lesson.checks.add(f"directional check, {n_parameters} params: rel err", directional[0].max_rel_error,
+                  bool(directional[0]) and directional[0].max_rel_error < 1e-7)
+lesson.checks.add("full check agrees: rel err", full[0].max_rel_error, bool(full[0]) and full[0].max_rel_error < 1e-7)
+lesson.checks.add("evaluations: directional vs full", f"{directional[1]} vs {full[1]}",
+                  directional[1] == 3 and full[1] == 2 * n_parameters + 1)
+lesson.checks.add(f"directional check ({n_directions} directions) catches the buggy SiLU: max rel err",
+                  max(r.max_rel_error for r in buggy_directional), not all(buggy_directional))
 
 # %% [markdown]
 # ## What held
@@ -436,4 +428,4 @@ checks.add(f"directional check ({n_directions} directions) catches the buggy SiL
 # check covers a whole model in two evaluations. Every gradient in the rest of the course is checked this way.
 
 # %%
-checks.assert_all()
+lesson.finish()

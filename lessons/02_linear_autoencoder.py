@@ -19,21 +19,15 @@
 # the 8×8 digits, and holds it against PCA: same error, same subspace — but different axes.
 
 # %%
-import time
-
 import numpy as np
 
 import minigrad_ae as mg
-import minigrad_ae.viz  # noqa: F401  (before pyplot: picks the Agg backend when there is no display)
+from minigrad_ae import lesson as kit
 import matplotlib.pyplot as plt
-from minigrad_ae.lesson import Checks, lesson_args
 from minigrad_ae.models import LinearAutoencoder, pca, subspace_alignment
 
-args = lesson_args("Lesson 2: the linear autoencoder — hand-derived gradients, PCA's optimum, "
+lesson = kit.start("Lesson 2: the linear autoencoder — hand-derived gradients, PCA's optimum, "
                    "the principal subspace, and why the weights are not the principal components", data=True)
-checks = Checks("Lesson 2 checks")
-rng = np.random.default_rng(args.seed)
-started = time.perf_counter()
 
 # %% [markdown]
 # ## 1. The gradients, by hand
@@ -69,8 +63,8 @@ started = time.perf_counter()
 
 # %%
 n_small, k_small, batch_small = 6, 3, 5
-small = LinearAutoencoder(n_small, k_small, rng=rng, dtype=np.float64)  # float64: a gradient check needs it
-X_small = rng.standard_normal((batch_small, n_small))
+small = LinearAutoencoder(n_small, k_small, rng=lesson.rng, dtype=np.float64)  # float64: a gradient check needs it
+X_small = lesson.rng.standard_normal((batch_small, n_small))
 W1, b1 = small.encoder.weight.data, small.encoder.bias.data
 W2, b2 = small.decoder.weight.data, small.decoder.bias.data
 print(f"encoder.weight {W1.shape} = W1 (k × n),  decoder.weight {W2.shape} = W2 (n × k)")
@@ -112,10 +106,10 @@ for name in names:
     worst = {key: max(worst[key], errs[key]) for key in worst}
     print(f"{name:<16}{str(closed[name].shape):>9}{errs['hand']:>21.1e}{errs['closed-auto']:>20.1e}"
           f"{errs['closed-num']:>19.1e}{errs['auto-num']:>21.1e}")
-checks.add("per-sample column formulas summed = batch closed form", worst["hand"], worst["hand"] < 1e-12)
-checks.add("closed form vs autodiff: max rel err", worst["closed-auto"], worst["closed-auto"] < 1e-9)
-checks.add("closed form vs numerical_grad: max rel err", worst["closed-num"], worst["closed-num"] < 1e-9)
-checks.add("autodiff vs numerical_grad: max rel err", worst["auto-num"], worst["auto-num"] < 1e-9)
+lesson.checks.add("per-sample column formulas summed = batch closed form", worst["hand"], worst["hand"] < 1e-12)
+lesson.checks.add("closed form vs autodiff: max rel err", worst["closed-auto"], worst["closed-auto"] < 1e-9)
+lesson.checks.add("closed form vs numerical_grad: max rel err", worst["closed-num"], worst["closed-num"] < 1e-9)
+lesson.checks.add("autodiff vs numerical_grad: max rel err", worst["auto-num"], worst["auto-num"] < 1e-9)
 
 # %% [markdown]
 # ## 2. The data and PCA, the answer in closed form
@@ -127,19 +121,19 @@ checks.add("autodiff vs numerical_grad: max rel err", worst["auto-num"], worst["
 
 # %%
 # k is chosen where the eigenvalues have a clear gap (λ_k well above λ_{k+1}): see sections 3 and 4
-if args.data == "digits":
+if lesson.args.data == "digits":
     X, _ = mg.data.load_digits()
     image_shape, k, lr, batch_size, epochs, quick_epochs = (8, 8), 5, 0.05, 450, 300, 100
-elif args.data == "mnist-sample":
+elif lesson.args.data == "mnist-sample":
     X, _, _, _ = mg.data.load_mnist_sample()
     image_shape, k, lr, batch_size, epochs, quick_epochs = (28, 28), 6, 0.01, 500, 250, 60
 else:  # full MNIST, only when asked for (downloaded once); its first 10,000 training images keep this quick
     X, _ = mg.data.load_mnist("train", download=True)
     X = X[:10000]
     image_shape, k, lr, batch_size, epochs, quick_epochs = (28, 28), 6, 0.01, 500, 100, 25
-epochs = quick_epochs if args.quick else epochs
+epochs = lesson.pick(full=epochs, quick=quick_epochs)
 n_samples, n_features = X.shape
-print(f"{args.data}: {n_samples} images of {n_features} pixels, code size k = {k}")
+print(f"{lesson.args.data}: {n_samples} images of {n_features} pixels, code size k = {k}")
 
 result = pca(X, k)
 print(result)
@@ -147,8 +141,8 @@ print("largest eigenvalues λᵢ:", np.round(result.explained_variance[:k + 3], 
 # the reconstruction error of PCA's own projection, measured: it must be the formula above
 pca_error = 0.5 * np.sum((X.astype(np.float64) - result.reconstruct(X)) ** 2)
 print(f"PCA's optimum L* = {result.optimal_error:.2f}; measured ½ Σ ‖x − reconstruct(x)‖² = {pca_error:.2f}")
-checks.add("PCA: measured error = ½ Σ_{i>k} sᵢ²: rel err", abs(pca_error / result.optimal_error - 1),
-           abs(pca_error / result.optimal_error - 1) < 1e-10)
+lesson.checks.add("PCA: measured error = ½ Σ_{i>k} sᵢ²: rel err", abs(pca_error / result.optimal_error - 1),
+                  abs(pca_error / result.optimal_error - 1) < 1e-10)
 
 # %%
 n_shown = min(30, len(result.explained_variance))
@@ -166,26 +160,23 @@ ax_cum.axhline(cumulative[k - 1], color="tab:red", ls=":", lw=1)
 ax_cum.set_xlabel("number of components kept")
 ax_cum.set_ylabel("cumulative explained variance ratio")
 ax_cum.set_ylim(0, 1.02)
-ax_cum.set_title(f"{args.data}: how much variance k components keep")
+ax_cum.set_title(f"{lesson.args.data}: how much variance k components keep")
 ax_cum.grid(alpha=0.3)
 ax_cum.legend(loc="lower right")
-fig.tight_layout()
-fig.savefig(args.out / "02_explained_variance.png", dpi=120)
-plt.close(fig)
-print(f"saved {args.out / '02_explained_variance.png'}")
+lesson.show(fig, "02_explained_variance")
 
 # %% [markdown]
 # ## 3. Train the linear autoencoder and watch it approach L*
-# Adam on batches of a few hundred images (`mg.fit`, one epoch at a time so we can measure between
-# epochs). The model trains in float32, the package default; after every epoch we copy its weights into
-# a float64 twin and measure ½ Σ ‖x − x̂‖² on the whole data set. The copied weights define an exact
+# Adam on batches of a few hundred images (`mg.fit`, measuring after every epoch with its `on_epoch`).
+# The model trains in float32, the package default; after every epoch we copy its weights into a
+# float64 twin and measure ½ Σ ‖x − x̂‖² on the whole data set. The copied weights define an exact
 # rank-k affine map, so Eckart–Young applies to it and the float64 measurement has no rounding that could
 # hide a violation: the curve may touch L*, but must never cross it.
 
 # %%
-model = LinearAutoencoder(n_features, k, rng=rng)
+model = LinearAutoencoder(n_features, k, rng=lesson.rng)
 W2_init = model.decoder.weight.data.astype(np.float64)              # kept for section 5
-meter = LinearAutoencoder(n_features, k, rng=rng, dtype=np.float64)   # the float64 twin that measures
+meter = LinearAutoencoder(n_features, k, rng=lesson.rng, dtype=np.float64)   # the float64 twin that measures
 X64 = X.astype(np.float64)
 
 
@@ -196,22 +187,25 @@ def full_error(trained):
         return meter.loss(X64).item()
 
 
-optimizer = mg.optim.Adam(model.parameters(), lr=lr)
 steps_per_epoch = -(-n_samples // batch_size)
 steps, errors = [0], [full_error(model)]
-for epoch in range(epochs):
-    mg.fit(model, lambda m, xb: m.loss(xb, reduction="mean"), X, epochs=1, batch_size=batch_size,
-           optimizer=optimizer, progress=False, rng=rng)
-    steps.append((epoch + 1) * steps_per_epoch)
-    errors.append(full_error(model))
+
+
+def measure(trained, history):
+    steps.append(history.epochs * steps_per_epoch)
+    errors.append(full_error(trained))
+
+
+mg.fit(model, lambda m, xb: m.loss(xb, reduction="mean"), X, epochs=epochs, batch_size=batch_size,
+       optimizer=mg.optim.Adam(model.parameters(), lr=lr), progress=False, rng=lesson.rng, on_epoch=measure)
 steps, errors = np.array(steps), np.array(errors)
 gap = errors / result.optimal_error - 1          # relative excess over PCA's optimum
 print(f"{steps[-1]} Adam steps (lr {lr}, batches of {batch_size}): error {errors[0]:.1f} → {errors[-1]:.2f}, "
       f"PCA's optimum {result.optimal_error:.2f}; final excess {gap[-1]:.3%}, smallest excess seen {gap.min():.2e}")
 
-target = 0.05 if args.quick else 0.01   # --quick stops early, in the slow tail described below
-checks.add(f"AE error within {target:.0%} of PCA's optimum: excess", gap[-1], 0 <= gap[-1] < target)
-checks.add(f"never below PCA at any of {len(steps)} checkpoints: min excess", gap.min(), gap.min() > -1e-9)
+target = lesson.pick(full=0.01, quick=0.05)   # --quick stops early, in the slow tail described below
+lesson.checks.add(f"AE error within {target:.0%} of PCA's optimum: excess", gap[-1], 0 <= gap[-1] < target)
+lesson.checks.add(f"never below PCA at any of {len(steps)} checkpoints: min excess", gap.min(), gap.min() > -1e-9)
 
 # %%
 fig, (ax_err, ax_gap) = plt.subplots(1, 2, figsize=(12, 4.3))
@@ -220,7 +214,7 @@ ax_err.axhline(result.optimal_error, color="k", ls="--", label=f"PCA optimum L* 
 ax_err.set_yscale("log")
 ax_err.set_xlabel("Adam step")
 ax_err.set_ylabel("½ Σ ‖x − x̂‖²  (log scale)")
-ax_err.set_title(f"Linear AE (k = {k}) on {args.data}: the error falls to PCA's optimum")
+ax_err.set_title(f"Linear AE (k = {k}) on {lesson.args.data}: the error falls to PCA's optimum")
 ax_err.legend()
 ax_err.grid(alpha=0.3, which="both")
 ax_gap.semilogy(steps, np.maximum(gap, 1e-12), color="tab:green")
@@ -230,10 +224,7 @@ ax_gap.set_ylabel("(L − L*) / L*  (log scale)")
 ax_gap.set_title("Relative excess over PCA: shrinks, stays positive")
 ax_gap.legend()
 ax_gap.grid(alpha=0.3, which="both")
-fig.tight_layout()
-fig.savefig(args.out / "02_training_curve.png", dpi=120)
-plt.close(fig)
-print(f"saved {args.out / '02_training_curve.png'}")
+lesson.show(fig, "02_training_curve")
 
 # %% [markdown]
 # The spikes are Adam overshooting across the floor of a long, flat valley; each is undone within a few
@@ -267,11 +258,11 @@ tilt_bound = (errors[-1] - result.optimal_error) / (0.5 * n_samples * eigengap)
 tilt = float(np.sum(1 - cosines ** 2))
 print("cosines of the principal angles between span(W2) and span(C):", np.round(cosines, 5))
 print(f"Σ sin²θ = {tilt:.2e} ≤ bound from the error {tilt_bound:.2e}")
-if args.quick:
-    checks.add("k − 1 of the k principal angles: cos θ > 0.95", f"{cosines[k - 2]:.5f}", cosines[k - 2] > 0.95)
+if lesson.args.quick:
+    lesson.checks.add("k − 1 of the k principal angles: cos θ > 0.95", f"{cosines[k - 2]:.5f}", cosines[k - 2] > 0.95)
 else:
-    checks.add("spans the principal subspace: min cos θ > 0.99", f"{cosines.min():.5f}", cosines.min() > 0.99)
-checks.add("Σ sin²θ within the eigengap bound: Σ sin²θ / bound", tilt / tilt_bound, tilt <= tilt_bound)
+    lesson.checks.add("spans the principal subspace: min cos θ > 0.99", f"{cosines.min():.5f}", cosines.min() > 0.99)
+lesson.checks.add("Σ sin²θ within the eigengap bound: Σ sin²θ / bound", tilt / tilt_bound, tilt <= tilt_bound)
 
 # %% [markdown]
 # ## 5. …but not the principal components
@@ -301,7 +292,7 @@ def describe_columns(W, when):
 describe_columns(W2_init, "at initialisation")
 describe_columns(W2_trained, "after training   ")
 best_match = float(column_cosines.max())
-checks.add("no decoder column is a principal component: max |cos|", best_match, best_match < 0.99)
+lesson.checks.add("no decoder column is a principal component: max |cos|", best_match, best_match < 0.99)
 
 # %% [markdown]
 # Each column is a blend of several components. On the digits the columns did come out nearly
@@ -322,8 +313,8 @@ checks.add("no decoder column is a principal component: max |cos|", best_match, 
 # columns ordered by variance — and nothing in L asks for it.
 
 # %%
-mixing = rng.standard_normal((k, k))
-twin = LinearAutoencoder(n_features, k, rng=rng, dtype=np.float64)
+mixing = lesson.rng.standard_normal((k, k))
+twin = LinearAutoencoder(n_features, k, rng=lesson.rng, dtype=np.float64)
 meter.load_state_dict(model.state_dict())
 twin.load_state_dict({
     "encoder.weight": np.linalg.solve(mixing, meter.encoder.weight.data),
@@ -339,10 +330,10 @@ print(f"mixing A with condition number {np.linalg.cond(mixing):.1f}: "
       f"max |x̂ − x̂'| = {np.abs(x_hat - x_hat_twin).max():.1e}, loss {loss_meter:.6f} vs {loss_twin:.6f}")
 print("yet |cos| between the old and the new decoder columns:\n",
       np.array2string(twin_columns, precision=2, suppress_small=True))
-checks.add("mixed code, same reconstruction: max |x̂ − x̂'|", float(np.abs(x_hat - x_hat_twin).max()),
-           np.abs(x_hat - x_hat_twin).max() < 1e-9)
-checks.add("…with different decoder columns: min over j of |cos(wⱼ, wⱼ')|", float(np.diag(twin_columns).min()),
-           np.diag(twin_columns).min() < 0.99)
+lesson.checks.add("mixed code, same reconstruction: max |x̂ − x̂'|", float(np.abs(x_hat - x_hat_twin).max()),
+                  np.abs(x_hat - x_hat_twin).max() < 1e-9)
+lesson.checks.add("…with different decoder columns: min over j of |cos(wⱼ, wⱼ')|", float(np.diag(twin_columns).min()),
+                  np.diag(twin_columns).min() < 0.99)
 
 # %% [markdown]
 # ## 7. Getting the axes back
@@ -357,15 +348,16 @@ recovered = pca(x_hat, k).components                                  # rows: di
 recovered_cosines = np.abs(result.components @ recovered.T)
 print("|cos| between component cᵢ and the i-th direction recovered from the AE's reconstructions:",
       np.round(np.diag(recovered_cosines), 4))
-if args.quick:  # the k-th direction has not settled yet (section 4): check the first k − 1 axes
-    checks.add("PCA of the AE's output recovers axes 1…k−1: min |cos| > 0.95",
-               f"{np.diag(recovered_cosines)[:k - 1].min():.5f}", np.diag(recovered_cosines)[:k - 1].min() > 0.95)
+if lesson.args.quick:  # the k-th direction has not settled yet (section 4): check the first k − 1 axes
+    lesson.checks.add("PCA of the AE's output recovers axes 1…k−1: min |cos| > 0.95",
+                      f"{np.diag(recovered_cosines)[:k - 1].min():.5f}",
+                      np.diag(recovered_cosines)[:k - 1].min() > 0.95)
 else:
-    checks.add("PCA of the AE's output recovers the axes: min |cos| > 0.99",
-               f"{np.diag(recovered_cosines).min():.5f}", np.diag(recovered_cosines).min() > 0.99)
+    lesson.checks.add("PCA of the AE's output recovers the axes: min |cos| > 0.99",
+                      f"{np.diag(recovered_cosines).min():.5f}", np.diag(recovered_cosines).min() > 0.99)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.4))
+fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.4), layout="constrained")
 for ax, table, title, xlabel in [
         (axes[0], column_cosines, "decoder columns wⱼ vs components cᵢ\n(same subspace, mixed axes)",
          "decoder column j"),
@@ -382,18 +374,15 @@ for ax, table, title, xlabel in [
     ax.set_ylabel("principal component i")
     ax.set_title(title, fontsize=10)
 fig.colorbar(image, ax=axes, label="|cosine|", shrink=0.85)
-fig.savefig(args.out / "02_cosines.png", dpi=120, bbox_inches="tight")
-plt.close(fig)
-print(f"saved {args.out / '02_cosines.png'}")
+lesson.show(fig, "02_cosines")
 
 # the same vectors as images, each scaled to unit norm (W2's columns have other norms); a direction's
 # sign is arbitrary, so each recovered one is flipped to point the same way as its component
 signs = np.sign(np.sum(recovered * result.components, axis=1, keepdims=True))
 rows = [result.components, unit_columns(W2_trained).T, signs * recovered]
-mg.viz.image_grid(np.concatenate(rows), image_shape, args.out / "02_components_vs_decoder.png",
+mg.viz.image_grid(np.concatenate(rows), image_shape, lesson.path("02_components_vs_decoder"),
                   row_titles=["PCA\ncomponents", "decoder\ncolumns", "PCA of the\nAE's output"],
-                  title=f"{args.data}: principal directions, the AE's decoder columns, and the axes recovered")
-print(f"saved {args.out / '02_components_vs_decoder.png'}")
+                  title=f"{lesson.args.data}: principal directions, the AE's decoder columns, and the axes recovered")
 
 # %% [markdown]
 # ## What held
@@ -404,5 +393,4 @@ print(f"saved {args.out / '02_components_vs_decoder.png'}")
 # autoencoder starts to do something PCA cannot.
 
 # %%
-print(f"\nlesson ran in {time.perf_counter() - started:.1f} s")
-checks.assert_all()
+lesson.finish()

@@ -8,7 +8,13 @@
 #
 #     z = f(x)        the encoder: Linear → LeakyReLU → … → Linear (the code layer is linear)
 #     x̂ = g(z)        the decoder: the mirror image, ending in an output activation (sigmoid or tanh)
-#     L = 1/B Σ_batch ‖x − x̂‖²      (or a cross-entropy, section 4)
+#     L = 1/(B·n) Σ_batch ‖x − x̂‖²    (B images of n pixels; or a cross-entropy, section 4)
+#
+# L is the mean of (x − x̂)² over all B·n pixels of the batch, as `F.mse_loss` (and PyTorch's) computes it.
+# The factor 1/n only rescales: the per-image error ‖x − x̂‖² = n·L has the same minimiser, and Adam's steps
+# do not change when the loss is multiplied by a constant. To read the result we use the per-image error
+# itself — "how far is a reconstruction from its image", PCA's error formula — and section 5 checks
+# that it is n times the package's loss.
 #
 # With k < n it cannot copy x: it must keep what matters. If f and g were linear, the best it could
 # do is PCA with k components (lesson 2, Eckart–Young). With nonlinear f and g it can bend its
@@ -23,17 +29,13 @@ import time
 import numpy as np
 
 import minigrad_ae as mg
-import minigrad_ae.viz  # noqa: F401  (imported before pyplot: it picks the Agg backend when there is no display)
+from minigrad_ae import lesson as kit
 import matplotlib.pyplot as plt
 from minigrad_ae import nn
-from minigrad_ae.lesson import Checks, lesson_args, load_lesson_data
 from minigrad_ae.models import Autoencoder, pca, shrink_sizes
 
-args = lesson_args("Lesson 3: the undercomplete nonlinear autoencoder (shrink rule, LeakyReLU, Kaiming init, "
+lesson = kit.start("Lesson 3: the undercomplete nonlinear autoencoder (shrink rule, LeakyReLU, Kaiming init, "
                    "sigmoid/tanh, MSE/BCE) against PCA at the same code size", data=True)
-checks = Checks("Lesson 3 checks")
-rng = np.random.default_rng(args.seed)
-started = time.perf_counter()
 
 # %% [markdown]
 # ## The data
@@ -41,8 +43,9 @@ started = time.perf_counter()
 # `--data mnist-sample`, or full MNIST with `--data mnist` (downloaded once; we train on a random
 # 10,000 of its 60,000 training images to keep a CPU lesson short). Pixels are in [0, 1].
 #
-# Each data set gets a code size k and a training budget. For digits the budget is the model
-# author's reference run: 64-32-16-8 encoder, Adam η = 3·10⁻³, batch 64, 100 epochs.
+# Each data set gets a code size k and a training budget. For digits: code size 8 (a 64-32-16-8
+# encoder, section 1), Adam η = 3·10⁻³, batch 64, 100 epochs; section 5 draws the held-out error
+# epoch by epoch, so you can see how much of it the last epochs still buy.
 
 # %%
 SETTINGS = {  # code size k, widest hidden layer, epochs (default, --quick), Adam η, image shape
@@ -50,13 +53,13 @@ SETTINGS = {  # code size k, widest hidden layer, epochs (default, --quick), Ada
     "mnist-sample": dict(code=16, widest=128, epochs=(15, 2), lr=3e-3, shape=(28, 28)),
     "mnist": dict(code=16, widest=128, epochs=(15, 2), lr=3e-3, shape=(28, 28)),
 }
-setting = SETTINGS[args.data]
-X_train, y_train, X_test, y_test = load_lesson_data(args.data, rng)
+setting = SETTINGS[lesson.args.data]
+X_train, y_train, X_test, y_test = kit.load_lesson_data(lesson.args.data, lesson.rng)
 
 n_pixels, CODE = X_train.shape[1], setting["code"]
-EPOCHS = setting["epochs"][1] if args.quick else setting["epochs"][0]
+EPOCHS = lesson.pick(full=setting["epochs"][0], quick=setting["epochs"][1])
 BATCH, LR = 64, setting["lr"]
-print(f"{args.data}: {len(X_train)} training and {len(X_test)} held-out images of {n_pixels} pixels; "
+print(f"{lesson.args.data}: {len(X_train)} training and {len(X_test)} held-out images of {n_pixels} pixels; "
       f"code size k = {CODE}, {EPOCHS} epochs")
 
 # %% [markdown]
@@ -89,7 +92,7 @@ for n_in, n_latent in [(64, 8), (784, 30)]:
         rule_holds.append(sizes == shrink_by_hand(n_in, n_latent, alpha))
         print(f"α = {alpha}: {'-'.join(map(str, sizes)):<44} ratios nₖ₋₁/nₖ: "
               + " ".join(f"{r:.2f}" for r in ratios))
-checks.add("shrink_sizes = nₖ = round(nₖ₋₁/α) by hand (6 cases)", f"{sum(rule_holds)}/6", all(rule_holds))
+lesson.checks.add("shrink_sizes = nₖ = round(nₖ₋₁/α) by hand (6 cases)", f"{sum(rule_holds)}/6", all(rule_holds))
 
 # %% [markdown]
 # Every ratio is α up to rounding, except the last step, which lands on the code size and so is
@@ -101,9 +104,9 @@ checks.add("shrink_sizes = nₖ = round(nₖ₋₁/α) by hand (6 cases)", f"{su
 ALPHA = 2.0
 sizes = [n_pixels] + shrink_sizes(min(round(n_pixels / ALPHA), setting["widest"]), CODE, ALPHA)
 print(f"encoder {sizes}, decoder {sizes[::-1]}")
-if args.data == "digits":
-    checks.add("digits model = shrink_sizes(64, 8, α = 2)", "-".join(map(str, sizes)),
-               sizes == shrink_sizes(64, 8, ALPHA))
+if lesson.args.data == "digits":
+    lesson.checks.add("digits model = shrink_sizes(64, 8, α = 2)", "-".join(map(str, sizes)),
+                      sizes == shrink_sizes(64, 8, ALPHA))
 
 # %% [markdown]
 # ## 2. Why LeakyReLU(0.1): no dead units
@@ -123,7 +126,7 @@ if args.data == "digits":
 # count the hidden units that are negative on every training image and measure their gradients.
 
 # %%
-init_seed, batch_seed = (int(s) for s in rng.integers(2 ** 31, size=2))
+init_seed, batch_seed = (int(s) for s in lesson.rng.integers(2 ** 31, size=2))
 
 
 def same_init():
@@ -160,7 +163,7 @@ def incoming_grad_norms(model, X):
 
 
 X_units = X_train[:1500]
-dead_epochs = 3 if args.quick else 15
+dead_epochs = lesson.pick(full=15, quick=3)
 unit_report = {}
 for activation in ("relu", "leaky_relu"):
     model = Autoencoder(sizes, activation=activation, rng=same_init())
@@ -175,10 +178,10 @@ for activation in ("relu", "leaky_relu"):
           f"{grad_norm[negative].min() if negative.any() else float('nan'):.2g}")
 
 relu, leaky = unit_report["relu"], unit_report["leaky_relu"]
-checks.add("ReLU: always-negative units = zero-gradient units (dead)", f"{relu['negative'].sum()} dead",
-           relu["negative"].any() and np.array_equal(relu["negative"], relu["zero_grad"]))
-checks.add("LeakyReLU(0.1): units with an exactly-zero gradient", f"{leaky['zero_grad'].sum()} of "
-           f"{leaky['zero_grad'].size}", not leaky["zero_grad"].any())
+lesson.checks.add("ReLU: always-negative units = zero-gradient units (dead)", f"{relu['negative'].sum()} dead",
+                  relu["negative"].any() and np.array_equal(relu["negative"], relu["zero_grad"]))
+lesson.checks.add("LeakyReLU(0.1): units with an exactly-zero gradient", f"{leaky['zero_grad'].sum()} of "
+                  f"{leaky['zero_grad'].size}", not leaky["zero_grad"].any())
 
 # %% [markdown]
 # Every ReLU unit that is silent on the whole training set has a gradient of exactly 0: once
@@ -204,8 +207,8 @@ standardised = np.concatenate([
     (lin.weight.numpy() / np.sqrt(2 / ((1 + slope ** 2) * lin.in_features))).ravel() for lin in linears])
 print("std(w) per layer, formula vs drawn: " + ", ".join(
     f"{np.sqrt(2 / ((1 + slope ** 2) * lin.in_features)):.3f}/{lin.weight.numpy().std():.3f}" for lin in linears))
-checks.add("Kaiming: std of w / √(2/((1+a²)·fan_in)), all weights", float(standardised.std()),
-           abs(standardised.std() - 1) < 0.05)
+lesson.checks.add("Kaiming: std of w / √(2/((1+a²)·fan_in)), all weights", float(standardised.std()),
+                  abs(standardised.std() - 1) < 0.05)
 
 # %% [markdown]
 # Now the point of it. We push training images through a deeper version (α = 1.6, so more layers)
@@ -231,9 +234,9 @@ KAIMING, DEFAULT, NAIVE, SMALL = ("Kaiming  N(0, 2/((1+a²)·fan_in))", "nn.Line
                                   "naive  N(0, 1)", "small  N(0, 0.01²)")
 INITS = {  # name -> how to redraw one weight (None: keep Autoencoder's Kaiming draw)
     KAIMING: None,
-    DEFAULT: lambda w: nn.init.uniform_(w, -1 / np.sqrt(w.shape[1]), 1 / np.sqrt(w.shape[1]), rng=rng),
-    NAIVE: lambda w: nn.init.normal_(w, 0.0, 1.0, rng=rng),
-    SMALL: lambda w: nn.init.normal_(w, 0.0, 0.01, rng=rng),
+    DEFAULT: lambda w: nn.init.uniform_(w, -1 / np.sqrt(w.shape[1]), 1 / np.sqrt(w.shape[1]), rng=lesson.rng),
+    NAIVE: lambda w: nn.init.normal_(w, 0.0, 1.0, rng=lesson.rng),
+    SMALL: lambda w: nn.init.normal_(w, 0.0, 0.01, rng=lesson.rng),
 }
 N_DRAWS = 5
 deep_sizes = [n_pixels] + shrink_sizes(min(round(n_pixels / 1.6), 2 * setting["widest"]), CODE, 1.6)
@@ -242,7 +245,7 @@ draw_stds = {}   # name -> (N_DRAWS, layers)
 for name, redraw in INITS.items():
     draws = []
     for _ in range(N_DRAWS):
-        deep = Autoencoder(deep_sizes, rng=rng)
+        deep = Autoencoder(deep_sizes, rng=lesson.rng)
         for layer in deep.modules():
             if isinstance(layer, nn.Linear) and redraw is not None:
                 redraw(layer.weight)
@@ -270,19 +273,17 @@ ax.axvline(len(deep_sizes) - 0.5, color="0.6", lw=0.8, zorder=0)  # between the 
 ax.text(len(deep_sizes) - 0.45, ax.get_ylim()[1], " code", va="top", fontsize=8, color="0.4")
 ax.grid(alpha=0.3, which="both")
 ax.legend(fontsize=8)
-fig.tight_layout()
-fig.savefig(args.out / "03_init_activation_std.png", dpi=120)
-plt.close(fig)
-print(f"saved {args.out / '03_init_activation_std.png'}")
+lesson.show(fig, "03_init_activation_std")
 
 kaiming, naive, small = init_stds[KAIMING], init_stds[NAIVE], init_stds[SMALL]
 kaiming_level = np.exp(np.log(kaiming).mean())   # its typical scale: the geometric mean over the layers
-checks.add("Kaiming: every layer's std within 0.5–2× of its typical level",
-           f"{(kaiming / kaiming_level).min():.2f}–{(kaiming / kaiming_level).max():.2f}×",
-           0.5 <= (kaiming / kaiming_level).min() and (kaiming / kaiming_level).max() <= 2)
-checks.add("naive N(0, 1): last layer's std / layer 1's > 100", float(naive[-1] / naive[0]), naive[-1] / naive[0] > 100)
-checks.add("small N(0, 0.01²): last layer's std / layer 1's < 0.01", float(small[-1] / small[0]),
-           small[-1] / small[0] < 0.01)
+lesson.checks.add("Kaiming: every layer's std within 0.5–2× of its typical level",
+                  f"{(kaiming / kaiming_level).min():.2f}–{(kaiming / kaiming_level).max():.2f}×",
+                  0.5 <= (kaiming / kaiming_level).min() and (kaiming / kaiming_level).max() <= 2)
+lesson.checks.add("naive N(0, 1): last layer's std / layer 1's > 100", float(naive[-1] / naive[0]),
+                  naive[-1] / naive[0] > 100)
+lesson.checks.add("small N(0, 0.01²): last layer's std / layer 1's < 0.01", float(small[-1] / small[0]),
+                  small[-1] / small[0] < 0.01)
 
 # %% [markdown]
 # Kaiming keeps the signal at one scale through all the layers. N(0, 1) multiplies it by about
@@ -319,7 +320,7 @@ print(f"sigmoid output on [−1, 1] data: per-image ‖x′ − x̂′‖² ≥ 
 #
 # BCE treats each pixel as the probability of "ink". Its gradient with respect to the logit s has
 # no x̂(1 − x̂) factor, so a saturated output that is confidently wrong still gets a full-sized
-# gradient. `Autoencoder.loss(x, "bce")` computes it from the logits (stable for any s).
+# gradient. `Autoencoder(sizes, recon="bce").loss(x)` computes it from the logits (stable for any s).
 # The two losses have different units, so we compare the models by **one yardstick**: the held-out
 # per-image squared error ‖x − x̂‖², in [0, 1] pixel units for all of them.
 #
@@ -339,23 +340,30 @@ def heldout_error_tanh(model):
     return float(model.reconstruction_error(X_test_pm1).mean() * n_pixels / 4)
 
 
-RUNS = {  # name -> (output activation, loss kind, training data, held-out yardstick)
-    "sigmoid + MSE": ("sigmoid", "mse", X_train, heldout_error_sigmoid),
-    "sigmoid + BCE": ("sigmoid", "bce", X_train, heldout_error_sigmoid),
-    "tanh + MSE on 2x − 1": ("tanh", "mse", 2 * X_train - 1, heldout_error_tanh),
+RUNS = {  # name -> (recon: output activation + loss, training data, held-out yardstick)
+    "sigmoid + MSE": ("sigmoid_mse", X_train, heldout_error_sigmoid),
+    "sigmoid + BCE": ("bce", X_train, heldout_error_sigmoid),
+    "tanh + MSE on 2x − 1": ("tanh_mse", 2 * X_train - 1, heldout_error_tanh),
 }
 models, curves, seconds = {}, {}, {}
-for name, (out_activation, kind, X_fit, heldout_error) in RUNS.items():
-    model = Autoencoder(sizes, out_activation=out_activation, rng=same_init())
-    optimizer, batch_rng = mg.optim.Adam(model.parameters(), lr=LR), same_batches()
+for name, (recon, X_fit, heldout_error) in RUNS.items():
+    model = Autoencoder(sizes, recon=recon, rng=same_init())
     curve, start = [heldout_error(model)], time.perf_counter()
-    for epoch in range(EPOCHS):  # one epoch per fit call: the same batches as one call, measured after each
-        mg.fit(model, lambda m, xb, kind=kind: m.loss(xb, kind), X_fit, 1, BATCH, optimizer, rng=batch_rng,
-               progress=False)
-        curve.append(heldout_error(model))
+    mg.fit(model, X=X_fit, epochs=EPOCHS, batch_size=BATCH, optimizer=mg.optim.Adam(model.parameters(), lr=LR),
+           rng=same_batches(), progress=False, on_epoch=lambda m, history: curve.append(heldout_error(m)))
     models[name], curves[name], seconds[name] = model, curve, time.perf_counter() - start
     print(f"{name:<22} held-out ‖x − x̂‖²: {curve[0]:.4f} at init → {curve[-1]:.4f} after {EPOCHS} epochs "
           f"({seconds[name]:.1f} s)")
+final_errors = [curve[-1] for curve in curves.values()]
+print(f"the three end within {max(final_errors) / min(final_errors) - 1:.1%} of each other")
+
+# the yardstick is n times the package's loss, which averages over the pixels too (the formula at the top)
+with mg.no_grad():
+    mse_loss = models["sigmoid + MSE"].loss(X_test).item()
+per_image_gap = abs(n_pixels * mse_loss / curves["sigmoid + MSE"][-1] - 1)
+print(f"sigmoid + MSE: model.loss(X_test) = {mse_loss:.5f}, × n = {n_pixels}: {n_pixels * mse_loss:.4f} "
+      f"= the per-image ‖x − x̂‖² {curves['sigmoid + MSE'][-1]:.4f}")
+lesson.checks.add("per-image ‖x − x̂‖² = n · model.loss (held out), rel err", per_image_gap, per_image_gap < 1e-5)
 
 
 # One SVD gives PCA for every k up to 2·CODE: the principal directions are nested, so PCA with k
@@ -372,17 +380,18 @@ def pca_heldout_error(k):
 
 pca_error = {k: pca_heldout_error(k) for k in range(1, 2 * CODE + 1)}
 nested_gap = float(np.abs(pca_error[CODE] - np.sum((X_test - pca_k.reconstruct(X_test)) ** 2, axis=1).mean()))
-checks.add(f"PCA: first {CODE} of {2 * CODE} components = pca(X, {CODE}) (held-out error)", nested_gap,
-           nested_gap < 1e-9 * pca_error[CODE])
+lesson.checks.add(f"PCA: first {CODE} of {2 * CODE} components = pca(X, {CODE}) (held-out error)", nested_gap,
+                  nested_gap < 1e-9 * pca_error[CODE])
 mean_image_error = float(np.sum((X_test - X_train.mean(axis=0)) ** 2, axis=1).mean())
 print(f"PCA held-out ‖x − x̂‖²: k = {CODE // 2}: {pca_error[CODE // 2]:.3f}, "
       f"k = {CODE}: {pca_error[CODE]:.3f}, "
       f"k = {2 * CODE}: {pca_error[2 * CODE]:.3f}; the mean image alone (k = 0): {mean_image_error:.3f}")
 
 tanh_curve = curves["tanh + MSE on 2x − 1"]
-checks.add("tanh model on 2x − 1: held-out error falls ≥ 3×", float(tanh_curve[0] / tanh_curve[-1]),
-           tanh_curve[-1] < tanh_curve[0] / 3)
-checks.add("tanh model beats the mean image (PCA k = 0)", float(tanh_curve[-1]), tanh_curve[-1] < mean_image_error)
+lesson.checks.add("tanh model on 2x − 1: held-out error falls ≥ 3×", float(tanh_curve[0] / tanh_curve[-1]),
+                  tanh_curve[-1] < tanh_curve[0] / 3)
+lesson.checks.add("tanh model beats the mean image (PCA k = 0)", float(tanh_curve[-1]),
+                  tanh_curve[-1] < mean_image_error)
 
 # %%
 fig, ax = plt.subplots(figsize=(7.4, 4.6))
@@ -393,17 +402,14 @@ for k, style in [(CODE // 2, ":"), (CODE, "--"), (2 * CODE, "-.")]:
     ax.axhline(pca_error[k], color="tab:red", linestyle=style, lw=1.2, label=f"PCA, k = {k} ({pca_error[k]:.2f})")
 ax.axhline(mean_image_error, color="0.5", lw=1, label=f"mean image, k = 0 ({mean_image_error:.2f})")
 ax.set(yscale="log", xlabel="epoch (0 = initial weights)", ylabel="held-out ‖x − x̂‖² per image (log scale)",
-       title=f"held-out {args.data}: autoencoders with code size k = {CODE} vs PCA")
+       title=f"held-out {lesson.args.data}: autoencoders with code size k = {CODE} vs PCA")
 ax.grid(alpha=0.3, which="both")
 ax.legend(fontsize=8)
-fig.tight_layout()
-fig.savefig(args.out / "03_training_curves.png", dpi=120)
-plt.close(fig)
-print(f"saved {args.out / '03_training_curves.png'}")
+lesson.show(fig, "03_training_curves")
 
 # %% [markdown]
 # All three train, and by the same yardstick they end close together (the legend has your run's
-# numbers; on digits, within about 1% of each other). BCE is the usual choice for [0, 1] data; MSE
+# numbers, and the line printed above how far apart they are). BCE is the usual choice for [0, 1] data; MSE
 # is the one we hold against PCA, since PCA minimises exactly that. The tanh model does about as
 # well as the sigmoid ones once its data is rescaled: what matters is that the output range covers
 # the data's range, not the function's name.
@@ -419,14 +425,17 @@ print(f"held-out ‖x − x̂‖² per image: autoencoder (k = {CODE}) {ae_error
       f"{pca_error[CODE]:.3f}: {abs(change):.0%} {'lower' if change < 0 else 'higher'}")
 print(f"PCA needs {f'k = {worth}' if worth else f'more than {2 * CODE}'} components to do at least as well as "
       f"the autoencoder's {CODE}-number code")
-if args.quick:
+lesson.record("data", lesson.args.data)
+lesson.record(f"held-out error per image, AE {'-'.join(map(str, sizes))}", ae_error)
+lesson.record(f"held-out error per image, PCA-{CODE}", pca_error[CODE])
+if lesson.args.quick:
     # a handful of epochs: the AE is still far from done, so hold it to a weaker but still real bar
     quick_k = max(CODE // 4, 1)
-    checks.add(f"--quick: AE (k = {CODE}, {EPOCHS} epochs) < PCA with k = {quick_k}", ae_error,
-               ae_error < pca_error[quick_k])
+    lesson.checks.add(f"--quick: AE (k = {CODE}, {EPOCHS} epochs) < PCA with k = {quick_k}", ae_error,
+                      ae_error < pca_error[quick_k])
 else:
-    checks.add(f"AE held-out error < PCA's at the same k = {CODE}", f"{ae_error:.3f} < {pca_error[CODE]:.3f}",
-               ae_error < pca_error[CODE])
+    lesson.checks.add(f"AE held-out error < PCA's at the same k = {CODE}", f"{ae_error:.3f} < {pca_error[CODE]:.3f}",
+                      ae_error < pca_error[CODE])
 
 # %% [markdown]
 # The reconstructions, one held-out image of each digit: originals, the autoencoder, PCA with the
@@ -439,12 +448,11 @@ originals = X_test[one_per_class]
 with mg.no_grad():
     ae_images = ae_model(originals).numpy()
 pca_images = pca_k.reconstruct(originals)
-grid_png = mg.viz.image_grid(np.concatenate([originals, ae_images, pca_images]), setting["shape"],
-                             args.out / "03_reconstructions.png",
-                             row_titles=["original", f"AE, k = {CODE}", f"PCA, k = {CODE}"],
-                             title=f"held-out {args.data}: per-image ‖x − x̂‖² AE {ae_error:.2f}, "
-                                   f"PCA {pca_error[CODE]:.2f}")
-print(f"saved {grid_png}")
+mg.viz.image_grid(np.concatenate([originals, ae_images, pca_images]), setting["shape"],
+                  lesson.path("03_reconstructions"),
+                  row_titles=["original", f"AE, k = {CODE}", f"PCA, k = {CODE}"],
+                  title=f"held-out {lesson.args.data}: per-image ‖x − x̂‖² AE {ae_error:.2f}, "
+                        f"PCA {pca_error[CODE]:.2f}")
 
 # %% [markdown]
 # ## What held
@@ -454,5 +462,4 @@ print(f"saved {grid_png}")
 # the same number of code units — the curved code surface beats the best flat one.
 
 # %%
-print(f"\nlesson ran in {time.perf_counter() - started:.1f} s; figures in {args.out}")
-checks.assert_all()
+lesson.finish()

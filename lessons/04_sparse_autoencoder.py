@@ -20,23 +20,20 @@
 # %%
 import time
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 import minigrad_ae as mg
+from minigrad_ae import lesson as kit
+import matplotlib.pyplot as plt
 from minigrad_ae import nn
-from minigrad_ae.lesson import Checks, lesson_args
 from minigrad_ae.nn import functional as F
 
-args = lesson_args("Lesson 4: overcomplete autoencoders, the identity trap, the sparse autoencoder's KL "
+lesson = kit.start("Lesson 4: overcomplete autoencoders, the identity trap, the sparse autoencoder's KL "
                    "penalty and its hand-derived gradient")
-checks = Checks("Lesson 4 checks")
-rng = np.random.default_rng(args.seed)
-started = time.perf_counter()
 
 # Quick mode trains for fewer epochs at a larger step, and checks weaker (but still meaningful) claims.
-LINEAR_EPOCHS, LINEAR_LR = (30, 1e-2) if args.quick else (60, 1e-2)
-SPARSE_EPOCHS, SPARSE_LR = (12, 3e-2) if args.quick else (60, 1e-2)
+LINEAR_EPOCHS, LINEAR_LR = lesson.pick(full=(60, 1e-2), quick=(30, 1e-2))
+SPARSE_EPOCHS, SPARSE_LR = lesson.pick(full=(60, 1e-2), quick=(12, 3e-2))
 N_HIDDEN, RHO, LAMBDA, BATCH = 100, 0.05, 1e-4, 100
 
 # %% [markdown]
@@ -46,15 +43,9 @@ N_HIDDEN, RHO, LAMBDA, BATCH = 100, 0.05, 1e-4, 100
 
 # %%
 X, labels = mg.data.load_digits()
-X_train, X_test, y_train, y_test = mg.data.train_test_split(X, labels, test_fraction=297 / 1797, rng=rng)
+X_train, X_test, y_train, y_test = mg.data.train_test_split(X, labels, test_fraction=297 / 1797, rng=lesson.rng)
 n_in, side = X.shape[1], 8
 print(f"train {X_train.shape}, held out {X_test.shape}, pixels in [{X.min():.0f}, {X.max():.0f}]")
-
-
-def train(model, epochs, lr):
-    """Adam on ``model.loss`` in minibatches of BATCH; returns the History."""
-    return mg.fit(model, lambda m, xb: m.loss(xb), X_train, epochs=epochs, batch_size=BATCH,
-                  optimizer=mg.optim.Adam(model.parameters(), lr=lr), progress=False, rng=rng)
 
 
 def relative_error(model, inputs):
@@ -67,7 +58,7 @@ def relative_error(model, inputs):
 # %% [markdown]
 # ## 1. The identity trap
 # Take the simplest overcomplete AE: linear, 64 → 100 → 64, no constraint (`Autoencoder([64, 100],
-# out_activation=None)`: one Linear each way). Then x̂ = W2 W1 x + (W2 b1 + b2), and W2 W1 = I is a
+# recon="mse")`: one Linear each way, no output activation). Then x̂ = W2 W1 x + (W2 b1 + b2), and W2 W1 = I is a
 # perfect solution — a copy machine. Beside it, an undercomplete one (64 → 16 → 64) that *must* compress.
 #
 # To tell "learned digits" from "learned to copy", feed both something that is not a digit: uniform noise
@@ -75,15 +66,16 @@ def relative_error(model, inputs):
 # anything about them — leaving them at 0 keeps the question about structure, not about unseen pixels).
 
 # %%
-overcomplete = mg.models.Autoencoder([n_in, N_HIDDEN], out_activation=None, rng=rng)
-undercomplete = mg.models.Autoencoder([n_in, 16], out_activation=None, rng=rng)
+overcomplete = mg.models.Autoencoder([n_in, N_HIDDEN], recon="mse", rng=lesson.rng)
+undercomplete = mg.models.Autoencoder([n_in, 16], recon="mse", rng=lesson.rng)
 print(f"overcomplete.overcomplete = {overcomplete.overcomplete} ({N_HIDDEN} code units > {n_in} pixels), "
       f"undercomplete.undercomplete = {undercomplete.undercomplete} (16 < {n_in})")
 for model in (overcomplete, undercomplete):
-    train(model, LINEAR_EPOCHS, LINEAR_LR)
+    mg.fit(model, X=X_train, epochs=LINEAR_EPOCHS, batch_size=BATCH, progress=False, rng=lesson.rng,
+           optimizer=mg.optim.Adam(model.parameters(), lr=LINEAR_LR))  # Adam on the model's own loss
 
 used_pixels = X_train.max(axis=0) > 0
-noise = (rng.uniform(0, 1, X_test.shape) * used_pixels).astype(np.float32)
+noise = (lesson.rng.uniform(0, 1, X_test.shape) * used_pixels).astype(np.float32)
 errors = {name: {"train digits": relative_error(m, X_train), "held-out digits": relative_error(m, X_test),
                  "noise": relative_error(m, noise)}
           for name, m in (("linear 64→100 (overcomplete)", overcomplete),
@@ -125,40 +117,42 @@ ax.plot(k, over_gain, "o-", ms=3, label=f"linear 64→{N_HIDDEN} (overcomplete)"
 ax.plot(k, under_gain, "s-", ms=3, label="linear 64→16 (undercomplete)")
 ax.axhline(1, color="grey", lw=0.8, ls="--")
 ax.set(xlabel="principal direction k of the training digits (by decreasing variance)",
-       ylabel="gain vₖᵀ W2 W1 vₖ  (1 = copied)", ylim=(-0.3, 1.3),
+       ylabel=r"gain $v_k^\top W_2 W_1 v_k$  (1 = copied)", ylim=(-0.3, 1.3),
        title="The identity trap: the overcomplete AE passes almost every direction through")
 variance_axis = ax.twinx()
-variance_axis.semilogy(k[:n_live], components.explained_variance[:n_live], color="black", alpha=0.3, lw=1)
-variance_axis.set_ylabel("variance of the digits along vₖ (grey, log)")
-ax.legend(loc="lower left")
-fig.tight_layout()
-fig.savefig(args.out / "04_identity_trap.png", dpi=120)
-plt.close(fig)
+variance_axis.semilogy(k[:n_live], components.explained_variance[:n_live], color="black", alpha=0.3, lw=1,
+                       label=r"variance of the digits along $v_k$ (right, log)")
+variance_axis.set_ylabel(r"variance of the digits along $v_k$ (log scale)")
+ax.legend(handles=ax.get_lines()[:2] + variance_axis.get_lines(), loc="center")
+lesson.show(fig, "04_identity_trap")
 
 show = 6
 with mg.no_grad():
     grid = [X_test[:show], overcomplete(X_test[:show]).numpy(), undercomplete(X_test[:show]).numpy(),
             noise[:show], overcomplete(noise[:show]).numpy(), undercomplete(noise[:show]).numpy()]
-mg.viz.image_grid(np.clip(np.concatenate(grid), 0, 1), (side, side), args.out / "04_noise_reconstructions.png",
+mg.viz.image_grid(np.clip(np.concatenate(grid), 0, 1), (side, side), lesson.path("04_noise_reconstructions"),
                   title="Digits and noise, and what each linear AE makes of them (clipped to [0, 1])",
                   row_titles=["digits", "overcomplete", "undercomplete", "noise", "overcomplete", "undercomplete"])
 
-tiny = 1e-2 if args.quick else 1e-3
-checks.add("overcomplete AE: train rel. error is tiny", over_err["train digits"], over_err["train digits"] < tiny)
-checks.add("overcomplete AE copies noise: noise rel. error", over_err["noise"],
-           over_err["noise"] < (0.4 if args.quick else 0.15))
+tiny = lesson.pick(full=1e-3, quick=1e-2)
+lesson.checks.add("overcomplete AE: train rel. error is tiny", over_err["train digits"],
+                  over_err["train digits"] < tiny)
+lesson.checks.add("overcomplete AE copies noise: noise rel. error", over_err["noise"],
+                  over_err["noise"] < lesson.pick(full=0.15, quick=0.4))
 ratio = under_err["noise"] / over_err["noise"]
-checks.add("noise rel. error, undercomplete / overcomplete", ratio, ratio > (2 if args.quick else 5))
+lesson.checks.add("noise rel. error, undercomplete / overcomplete", ratio, ratio > lesson.pick(full=5, quick=2))
 
 # %% [markdown]
 # ## 2. The KL sparsity penalty
 # With sigmoid code units every a²ₙⱼ and so every mean ρ̂ⱼ lies in (0, 1), and KL(ρ ‖ ρ̂ⱼ) is the
 # divergence between two coins: one that comes up 1 with probability ρ, one with ρ̂ⱼ. It is 0 at ρ̂ⱼ = ρ
-# and grows without bound as ρ̂ⱼ → 0 or 1. Its derivative, written by hand, against `F.kl_sparsity`'s
-# backward:
+# and grows without bound as ρ̂ⱼ → 0 or 1 — towards 1 like (1 − ρ)·ln(1/(1 − ρ̂ⱼ)), but towards 0 only
+# like ρ·ln(1/ρ̂ⱼ), which is slow for a small ρ (its values near 10⁻⁶ and 1 − 10⁻⁶ are printed below). So
+# the figure stretches both ends on a logit axis, where ρ̂ = 10⁻⁶ and 1 − 10⁻⁶ are as far from ½ as each
+# other. Its derivative, written by hand, against `F.kl_sparsity`'s backward:
 
 # %%
-rho_hat = rng.uniform(0.01, 0.99, 6)
+rho_hat = lesson.rng.uniform(0.01, 0.99, 6)
 rho_hat_tensor = mg.tensor(rho_hat, requires_grad=True, dtype=np.float64)
 kl = F.kl_sparsity(rho_hat_tensor, RHO)
 kl.backward()
@@ -166,24 +160,36 @@ kl_by_hand = np.sum(RHO * np.log(RHO / rho_hat) + (1 - RHO) * np.log((1 - RHO) /
 dkl_by_hand = -RHO / rho_hat + (1 - RHO) / (1 - rho_hat)
 kl_err = max(abs(kl.item() - kl_by_hand) / kl_by_hand, mg.relative_error(dkl_by_hand, rho_hat_tensor.grad))
 print(f"KL = {kl.item():.6f} (by hand {kl_by_hand:.6f}); ∂KL/∂ρ̂ by hand {np.round(dkl_by_hand, 3)}")
-checks.add("KL and ∂KL/∂ρ̂ by hand vs F.kl_sparsity", kl_err, kl_err < 1e-12)
+lesson.checks.add("KL and ∂KL/∂ρ̂ by hand vs F.kl_sparsity", kl_err, kl_err < 1e-12)
 
-grid_rho_hat = np.linspace(0.002, 0.998, 500)
+# %%
+grid_rho_hat = 1 / (1 + np.exp(-np.linspace(-14, 14, 600)))   # evenly spaced in logit(ρ̂): 8e-7 … 1 − 8e-7
 with mg.no_grad():
     kl_curve = [F.kl_sparsity(np.array([r]), RHO).item() for r in grid_rho_hat]
-fig, (ax_kl, ax_slope) = plt.subplots(1, 2, figsize=(10, 3.8))
+print(f"KL(ρ ‖ ρ̂) at ρ̂ = {grid_rho_hat[0]:.1g}: {kl_curve[0]:.2f}; at ρ̂ = ρ: 0; "
+      f"at ρ̂ = 1 − {1 - grid_rho_hat[-1]:.1g}: {kl_curve[-1]:.1f}")
+fig, (ax_kl, ax_slope) = plt.subplots(1, 2, figsize=(11, 4.4))
 ax_kl.plot(grid_rho_hat, kl_curve)
-ax_kl.axvline(RHO, color="grey", ls="--", lw=0.8)
-ax_kl.set(xlabel="mean activation ρ̂ of one unit", ylabel=f"KL(ρ ‖ ρ̂),  ρ = {RHO}",
-          title="The penalty: 0 at ρ̂ = ρ, infinite at 0 and 1")
+ax_kl.set_xscale("logit")
+ax_kl.set_xticks([1e-6, 1e-4, 1e-2, 0.5, 1 - 1e-2, 1 - 1e-4, 1 - 1e-6],
+                 ["$10^{-6}$", "$10^{-4}$", "0.01", "0.5", "0.99", "$1 - 10^{-4}$", "$1 - 10^{-6}$"])
+ax_kl.minorticks_off()
+ax_kl.set(xlabel=r"mean activation $\hat\rho$ of one unit (logit scale: both ends stretched)",
+          ylabel=r"KL$(\rho\,\|\,\hat\rho)$",
+          title=r"The penalty: 0 at $\hat\rho = \rho$, unbounded towards 0 and 1" "\n"
+                r"(towards 0 only slowly: KL $\approx \rho\,\ln(1/\hat\rho)$)")
+# the same grid, crowded at both ends, keeps the steep parts of the slope smooth on a linear axis
 ax_slope.plot(grid_rho_hat, -RHO / grid_rho_hat + (1 - RHO) / (1 - grid_rho_hat))
 ax_slope.axhline(0, color="grey", lw=0.8)
-ax_slope.axvline(RHO, color="grey", ls="--", lw=0.8)
-ax_slope.set(xlabel="mean activation ρ̂ of one unit", ylabel="∂KL/∂ρ̂ = −ρ/ρ̂ + (1 − ρ)/(1 − ρ̂)", ylim=(-30, 30),
-             title="Its slope: pushes ρ̂ back towards ρ")
-fig.tight_layout()
-fig.savefig(args.out / "04_kl_penalty.png", dpi=120)
-plt.close(fig)
+ax_slope.set(xlabel=r"mean activation $\hat\rho$ of one unit", ylim=(-30, 30),
+             ylabel=r"$\partial\mathrm{KL}/\partial\hat\rho = -\rho/\hat\rho + (1-\rho)/(1-\hat\rho)$",
+             title=r"Its slope: pushes $\hat\rho$ back towards $\rho$" "\n"
+                   r"($\to -\infty$ as $\hat\rho \to 0$, $+\infty$ as $\hat\rho \to 1$: off the plot)")
+for ax in (ax_kl, ax_slope):
+    ax.axvline(RHO, color="grey", ls="--", lw=0.8, label=rf"target $\rho$ = {RHO}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper center")
+lesson.show(fig, "04_kl_penalty")
 
 # %% [markdown]
 # ## 3. Backpropagation by hand (UFLDL notation)
@@ -204,9 +210,9 @@ plt.close(fig)
 # version. Both against autodiff and central differences, in float64:
 
 # %%
-check_hidden, check_batch = (8, 10) if args.quick else (16, 20)
+check_hidden, check_batch = lesson.pick(full=(16, 20), quick=(8, 10))
 check_model = mg.models.SparseAutoencoder(n_in, check_hidden, rho=RHO, beta=3.0, weight_decay=1e-3,
-                                          rng=rng, dtype=np.float64)
+                                          rng=lesson.rng, dtype=np.float64)
 X_check = X_train[:check_batch].astype(np.float64)
 names = [name for name, _ in check_model.named_parameters()]
 params = check_model.parameters()
@@ -234,10 +240,10 @@ for label, first, second in (("hand δ vs autodiff", hand, autodiff),
                              ("autodiff vs numerical", autodiff, numerical),
                              ("hand δ vs numerical", hand, numerical)):
     err = mg.relative_error(unrolled(first), unrolled(second))
-    checks.add(f"{label} (all params, float64)", err, err < 1e-9)
+    lesson.checks.add(f"{label} (all params, float64)", err, err < 1e-9)
 misprint_err = mg.relative_error(unrolled(misprinted), unrolled(numerical))
 print(f"misprinted δ² (sparsity term outside σ′) vs numerical: rel err {misprint_err:.3g}")
-checks.add("misprinted δ² vs numerical FAILS", misprint_err, misprint_err > 1e-4)
+lesson.checks.add("misprinted δ² vs numerical FAILS", misprint_err, misprint_err > 1e-4)
 
 # %% [markdown]
 # The misprint leaves the decoder's gradients alone (its rel. err is at rounding level) and corrupts
@@ -248,11 +254,11 @@ checks.add("misprinted δ² vs numerical FAILS", misprint_err, misprint_err > 1e
 # %%
 def train_with_hand_gradients(misprinted_delta):
     """Adam steps on manual_grads (no autodiff at all); returns the trained model."""
-    model = mg.models.SparseAutoencoder(n_in, N_HIDDEN, rho=RHO, beta=3.0, weight_decay=LAMBDA, rng=rng)
+    model = mg.models.SparseAutoencoder(n_in, N_HIDDEN, rho=RHO, beta=3.0, weight_decay=LAMBDA, rng=lesson.rng)
     parameters = dict(model.named_parameters())
     optimizer = mg.optim.Adam(parameters.values(), lr=SPARSE_LR)
     for _ in range(SPARSE_EPOCHS):
-        for xb in mg.data.batches(X_train, batch_size=BATCH, shuffle=True, rng=rng):
+        for xb in mg.data.batches(X_train, batch_size=BATCH, shuffle=True, rng=lesson.rng):
             for name, grad in model.manual_grads(xb, misprinted=misprinted_delta).items():
                 parameters[name].grad = grad   # what loss.backward() would have written
             optimizer.step()
@@ -267,9 +273,9 @@ for label, model in by_hand.items():
     print(f"trained on {label:>10} δ²: mean ρ̂ {model.mean_activation(X_test).mean():.4f}, held-out J "
           f"{held_out_J[label]:.4f}, rel. error {relative_error(model, X_test):.4f}")
 misprinted_rho = float(by_hand["misprinted"].mean_activation(X_test).mean())
-checks.add("misprinted δ² still trains: mean ρ̂", misprinted_rho, abs(misprinted_rho - RHO) < 0.5 * RHO)
-checks.add("…but ends at a higher J than the correct δ²", held_out_J["misprinted"] - held_out_J["correct"],
-           held_out_J["misprinted"] > held_out_J["correct"])
+lesson.checks.add("misprinted δ² still trains: mean ρ̂", misprinted_rho, abs(misprinted_rho - RHO) < 0.5 * RHO)
+lesson.checks.add("…but ends at a higher J than the correct δ²", held_out_J["misprinted"] - held_out_J["correct"],
+                  held_out_J["misprinted"] > held_out_J["correct"])
 
 # %% [markdown]
 # Both reach ρ̂ ≈ ρ, so nothing looks broken; but the misprinted direction is not the gradient of J,
@@ -282,8 +288,8 @@ checks.add("…but ends at a higher J than the correct δ²", held_out_J["mispri
 # next step; `F.kl_sparsity` refuses with a message instead.
 
 # %%
-relu_layer = nn.Linear(n_in, N_HIDDEN, rng=rng)
-nn.init.kaiming_normal_(relu_layer.weight, nonlinearity="relu", rng=rng)   # the usual init for a ReLU layer
+relu_layer = nn.Linear(n_in, N_HIDDEN, rng=lesson.rng)
+nn.init.kaiming_normal_(relu_layer.weight, nonlinearity="relu", rng=lesson.rng)   # the usual init for a ReLU layer
 with mg.no_grad():
     relu_rho_hat = F.relu(relu_layer(X_train[:BATCH])).numpy().mean(axis=0)
 n_dead, n_above = int(np.sum(relu_rho_hat <= 0)), int(np.sum(relu_rho_hat >= 1))
@@ -298,8 +304,8 @@ try:
 except ValueError as error:
     message = str(error)
     print(f"F.kl_sparsity refuses:\n  ValueError: {message}")
-checks.add("averaged ReLU → kl_sparsity raises a clear ValueError", f"{n_dead} at 0, {n_above} ≥ 1",
-           message is not None and "sigmoid" in message)
+lesson.checks.add("averaged ReLU → kl_sparsity raises a clear ValueError", f"{n_dead} at 0, {n_above} ≥ 1",
+                  message is not None and "sigmoid" in message)
 
 # %% [markdown]
 # ## 5. What β does, measured; and the L1 alternative
@@ -315,9 +321,10 @@ sparse_settings = {"KL, β = 3": dict(beta=3.0), "KL, β = 0": dict(beta=0.0),
                    "L1, weight 0.05": dict(penalty="l1", l1_weight=0.05)}
 sparse = {}
 for label, settings in sparse_settings.items():
-    model = mg.models.SparseAutoencoder(n_in, N_HIDDEN, rho=RHO, weight_decay=LAMBDA, rng=rng, **settings)
+    model = mg.models.SparseAutoencoder(n_in, N_HIDDEN, rho=RHO, weight_decay=LAMBDA, rng=lesson.rng, **settings)
     tic = time.perf_counter()
-    train(model, SPARSE_EPOCHS, SPARSE_LR)
+    mg.fit(model, X=X_train, epochs=SPARSE_EPOCHS, batch_size=BATCH, progress=False, rng=lesson.rng,
+           optimizer=mg.optim.Adam(model.parameters(), lr=SPARSE_LR))
     sparse[label] = model
     print(f"trained {label:<16} {SPARSE_EPOCHS} epochs in {time.perf_counter() - tic:.1f} s")
 
@@ -335,13 +342,15 @@ print("  (dead unit: ρ̂ⱼ < 0.01, off for almost every digit)")
 
 kl_rho = float(sparse["KL, β = 3"].mean_activation(X_test).mean())
 free_rho = float(sparse["KL, β = 0"].mean_activation(X_test).mean())
-tolerance = 0.5 if args.quick else 0.25
-checks.add(f"β = 3: mean ρ̂ within {tolerance:.0%} of ρ = {RHO}", kl_rho, abs(kl_rho - RHO) < tolerance * RHO)
-checks.add("β = 0: mean ρ̂ far from ρ (> 4ρ)", free_rho, free_rho > 4 * RHO)
+tolerance = lesson.pick(full=0.25, quick=0.5)
+lesson.record("mean activation, β = 3", kl_rho)
+lesson.record("mean activation, β = 0", free_rho)
+lesson.checks.add(f"β = 3: mean ρ̂ within {tolerance:.0%} of ρ = {RHO}", kl_rho, abs(kl_rho - RHO) < tolerance * RHO)
+lesson.checks.add("β = 0: mean ρ̂ far from ρ (> 4ρ)", free_rho, free_rho > 4 * RHO)
 kl_min_unit = float(codes["KL, β = 3"].mean(axis=0).min())
-checks.add("β = 3 keeps every unit in use: min ρ̂ⱼ > ρ/2", kl_min_unit, kl_min_unit > RHO / 2)
+lesson.checks.add("β = 3 keeps every unit in use: min ρ̂ⱼ > ρ/2", kl_min_unit, kl_min_unit > RHO / 2)
 kl_off, l1_off = (float(np.mean(codes[name] < 0.01)) for name in ("KL, β = 3", "L1, weight 0.05"))
-checks.add("L1 turns more single activations off than KL", f"{l1_off:.0%} vs {kl_off:.0%}", l1_off > kl_off)
+lesson.checks.add("L1 turns more single activations off than KL", f"{l1_off:.0%} vs {kl_off:.0%}", l1_off > kl_off)
 
 # %% [markdown]
 # Read the table with the histograms below. β = 3 holds **every unit's average** at ρ — exactly what
@@ -359,16 +368,14 @@ for label, code in codes.items():
     ax_units.hist(code.mean(axis=0), bins=bins, histtype="step", lw=1.8, color=colors[label], label=label)
     ax_all.hist(code.ravel(), bins=bins, histtype="step", lw=1.8, color=colors[label], label=label)
 for ax in (ax_units, ax_all):
-    ax.axvline(RHO, color="grey", ls="--", lw=0.8, label=f"target ρ = {RHO}")
+    ax.axvline(RHO, color="grey", ls="--", lw=0.8, label=rf"target $\rho$ = {RHO}")
     ax.legend()
-ax_units.set(xlabel="mean activation ρ̂ⱼ of a unit over the held-out digits", ylabel="number of units (of 100)",
-             title="Per unit: KL pins every unit's average at ρ")
+ax_units.set(xlabel=r"mean activation $\hat\rho_j$ of a unit over the held-out digits",
+             ylabel=f"number of units (of {N_HIDDEN})", title=r"Per unit: KL pins every unit's average at $\rho$")
 ax_all.set_yscale("log")
-ax_all.set(xlabel="activation a²ₙⱼ (every unit, every held-out digit)", ylabel="count (log)",
+ax_all.set(xlabel=r"activation $a^2_{nj}$ (every unit, every held-out digit)", ylabel="count (log scale)",
            title="Per activation: L1 switches most of them fully off")
-fig.tight_layout()
-fig.savefig(args.out / "04_activations.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "04_activations")
 
 # %% [markdown]
 # ## 6. What the sparse units look for, respond to, and draw
@@ -394,19 +401,19 @@ def label_purity(code):
 
 
 purity = {label: label_purity(code) for label, code in codes.items()}
-purity_by_chance = label_purity(rng.permutation(codes["KL, β = 3"]))   # each unit paired with random digits
+purity_by_chance = label_purity(lesson.rng.permutation(codes["KL, β = 3"]))   # each unit paired with random digits
 print("share of a unit's 10 top digits with one label (live units): " + ", ".join(
     f"{label} {value:.0%}" for label, value in purity.items()) + f"; random digits {purity_by_chance:.0%}")
-checks.add("β = 3 units fire on one kind of digit: top-10 label share", purity["KL, β = 3"],
-           purity["KL, β = 3"] > 1.5 * purity_by_chance)
+lesson.checks.add("β = 3 units fire on one kind of digit: top-10 label share", purity["KL, β = 3"],
+                  purity["KL, β = 3"] > 1.5 * purity_by_chance)
 per_image = lambda w: w / np.abs(w).max(axis=1, keepdims=True)  # noqa: E731
 units = slice(0, 12)
 mg.viz.image_grid(np.concatenate([per_image(W1[units]), 2 * fires_on[units] - 1, per_image(W2_columns[units])]),
-                  (side, side), args.out / "04_filters.png",
-                  row_titles=["looks for\n(W1 rows)", "fires on\n(mean of its\ntop 10 digits)",
-                              "draws\n(W2 columns)"],
-                  title=f"Sparse AE (β = 3, ρ = {RHO}), units 1–12: W1 rows, the digits each unit fires on, "
-                        "W2 columns")
+                  (side, side), lesson.path("04_filters"),
+                  row_titles=["looks for\n($W_1$ rows)", "fires on\n(mean of its\ntop 10 digits)",
+                              "draws\n($W_2$ columns)"],
+                  title=rf"Sparse AE ($\beta$ = 3, $\rho$ = {RHO}), units 1–12: $W_1$ rows, the digits each unit "
+                        r"fires on, $W_2$ columns")
 
 # %% [markdown]
 # The W1 rows are detectors, not pictures, and are the hardest to read at 8×8. The other two rows are
@@ -424,8 +431,8 @@ every_model = [("linear 64→100 (overcomplete)", overcomplete), ("linear 64→1
 for label, model in every_model:
     print(f"{label:<31}{relative_error(model, X_test):>16.4f}{relative_error(model, noise):>8.3f}")
 sparse_noise = relative_error(kl_model, noise)
-checks.add("sparse AE (β = 3) no longer copies noise: ×overcomplete's error", sparse_noise / over_err["noise"],
-           sparse_noise > (2 if args.quick else 3) * over_err["noise"])
+lesson.checks.add("sparse AE (β = 3) no longer copies noise: ×overcomplete's error", sparse_noise / over_err["noise"],
+                  sparse_noise > lesson.pick(full=3, quick=2) * over_err["noise"])
 
 # %% [markdown]
 # ## What held
@@ -439,5 +446,4 @@ checks.add("sparse AE (β = 3) no longer copies noise: ×overcomplete's error", 
 # a label more often) — at the price of a larger reconstruction error on digits.
 
 # %%
-print(f"\nlesson ran in {time.perf_counter() - started:.1f} s")
-checks.assert_all()
+lesson.finish()

@@ -27,17 +27,13 @@ import time
 import numpy as np
 
 import minigrad_ae as mg
-import minigrad_ae.viz  # noqa: F401  (imported before pyplot: it picks the Agg backend when there is no display)
-import matplotlib.pyplot as plt  # noqa: E402
-from minigrad_ae.lesson import Checks, lesson_args, load_lesson_data
+from minigrad_ae import lesson as kit
+import matplotlib.pyplot as plt
 from minigrad_ae.models import Autoencoder, DenoisingAutoencoder
 from minigrad_ae.nn import functional as F
 
-args = lesson_args("Lesson 5: the denoising autoencoder — corruptions, the denoising criterion, Gaussian noise "
+lesson = kit.start("Lesson 5: the denoising autoencoder — corruptions, the denoising criterion, Gaussian noise "
                    "as weight decay, and denoising measured against a plain autoencoder", data=True)
-checks = Checks("Lesson 5 checks")
-rng = np.random.default_rng(args.seed)
-started = time.perf_counter()
 
 # %% [markdown]
 # ## 0. The data and the model
@@ -52,13 +48,14 @@ SETTINGS = {  # encoder sizes, epochs (default, --quick), Adam η, image shape
     "mnist-sample": dict(sizes=[784, 256, 64], epochs=(15, 3), lr=(1e-3, 3e-3), shape=(28, 28)),
     "mnist": dict(sizes=[784, 256, 64], epochs=(10, 2), lr=(1e-3, 3e-3), shape=(28, 28)),
 }
-setting = SETTINGS[args.data]
-X_train, y_train, X_test, y_test = load_lesson_data(args.data, rng)
+setting = SETTINGS[lesson.args.data]
+X_train, y_train, X_test, y_test = kit.load_lesson_data(lesson.args.data, lesson.rng)
 
 SIZES, SHAPE = setting["sizes"], setting["shape"]
-EPOCHS, LR = (setting["epochs"][1], setting["lr"][1]) if args.quick else (setting["epochs"][0], setting["lr"][0])
+EPOCHS, LR = lesson.pick(full=(setting["epochs"][0], setting["lr"][0]),
+                         quick=(setting["epochs"][1], setting["lr"][1]))
 BATCH = 64
-print(f"{args.data}: {len(X_train)} training and {len(X_test)} held-out images of {X_train.shape[1]} pixels; "
+print(f"{lesson.args.data}: {len(X_train)} training and {len(X_test)} held-out images of {X_train.shape[1]} pixels; "
       f"encoder {SIZES}, {EPOCHS} epochs, Adam η = {LR:g}")
 
 # %% [markdown]
@@ -88,14 +85,19 @@ CORRUPTIONS = {  # name -> (mg.data function, training level, test levels swept,
 LABEL = {"gaussian": "Gaussian", "masking": "masking", "salt_and_pepper": "salt & pepper"}
 
 
+def level_done(noise, level, n_pixels):
+    """The level the damage formula needs: σ or ν as asked for, but for salt and pepper the fraction of each
+    image's pixels actually hit, ν′ = round(ν·n)/n (it hits a whole number of them)."""
+    return round(level * n_pixels) / n_pixels if noise == "salt_and_pepper" else level
+
+
 def expected_damage(noise, level, X):
-    """E mean (x̃ − x)² over the images X, from the formulas above."""
+    """E mean (x̃ − x)² over the images X, from the formulas above (``level``: σ, ν, or ν′ for salt and pepper)."""
     if noise == "gaussian":
         return level ** 2
     if noise == "masking":
         return level * float(np.mean(X ** 2))
-    hit = round(level * X.shape[1]) / X.shape[1]  # ν′: salt_and_pepper hits a whole number of pixels per image
-    return hit * float(np.mean(X ** 2 + (1 - X) ** 2)) / 2
+    return level * float(np.mean(X ** 2 + (1 - X) ** 2)) / 2
 
 
 def mse(a, b):
@@ -113,18 +115,19 @@ examples = X_test[one_per_class]
 examples_before = examples.copy()
 corrupted_examples, damage_rows = {}, []
 for noise, (corrupt, level, sweep, symbol) in CORRUPTIONS.items():
-    corrupted_examples[noise] = corrupt(examples, level, rng=rng)
+    corrupted_examples[noise] = corrupt(examples, level, rng=lesson.rng)
     for test_level in sweep[1:]:  # level 0 does no damage (and no noise to measure)
-        squared = (corrupt(X_test, test_level, rng=rng) - X_test) ** 2
+        squared = (corrupt(X_test, test_level, rng=lesson.rng) - X_test) ** 2
         # how many standard errors of the noise's own randomness the measurement sits from the formula
         standard_error = squared.std() / np.sqrt(squared.size)
-        damage_rows.append(abs(squared.mean() - expected_damage(noise, test_level, X_test)) / standard_error)
-    measured = mse(corrupt(X_test, level, rng=rng), X_test)
+        formula = expected_damage(noise, level_done(noise, test_level, X_test.shape[1]), X_test)
+        damage_rows.append(abs(squared.mean() - formula) / standard_error)
+    measured = mse(corrupt(X_test, level, rng=lesson.rng), X_test)
     print(f"{LABEL[noise]:<14} {symbol} = {level}: input MSE {measured:.4f}, formula "
-          f"{expected_damage(noise, level, X_test):.4f}")
-checks.add("mg.data noise functions leave x unchanged", "unchanged", np.array_equal(examples, examples_before))
-checks.add(f"input MSE = damage formula ({len(damage_rows)} levels), std errors",
-           float(max(damage_rows)), max(damage_rows) < 4)
+          f"{expected_damage(noise, level_done(noise, level, X_test.shape[1]), X_test):.4f}")
+lesson.checks.add("mg.data noise functions leave x unchanged", "unchanged", np.array_equal(examples, examples_before))
+lesson.checks.add(f"input MSE = damage formula ({len(damage_rows)} levels), std errors",
+                  float(max(damage_rows)), max(damage_rows) < 4)
 
 # %% [markdown]
 # The same ten held-out digits under each corruption. (Gaussian noise can push a pixel below 0 or
@@ -132,7 +135,7 @@ checks.add(f"input MSE = damage formula ({len(damage_rows)} levels), std errors"
 
 # %%
 mg.viz.image_grid(np.clip(np.concatenate([examples] + list(corrupted_examples.values())), 0, 1), SHAPE,
-                  args.out / "05_corruptions.png",
+                  lesson.path("05_corruptions"),
                   row_titles=["clean"] + [f"{LABEL[n]}\n{c[3]} = {c[1]}" for n, c in CORRUPTIONS.items()],
                   title="three corruptions q(x̃ | x) of the same held-out digits (shown clipped to [0, 1])")
 
@@ -150,7 +153,7 @@ mg.viz.image_grid(np.clip(np.concatenate([examples] + list(corrupted_examples.va
 #     ∂L/∂b_out = Σ_batch 2(x̂ − x) ⊙ x̂(1 − x̂) / (B·n)
 
 # %%
-probe = DenoisingAutoencoder(SIZES, noise="masking", noise_level=0.5, rng=rng)
+probe = DenoisingAutoencoder(SIZES, noise="masking", noise_level=0.5, rng=lesson.rng)
 X_probe = X_train[:256]
 X_probe_before = X_probe.copy()
 twin = copy.deepcopy(probe.rng)  # same state: its next draws are the ones probe.loss is about to make
@@ -168,16 +171,16 @@ print(f"package loss {package_loss.item():.6f}, by hand {hand_loss:.6f}; scored 
       f"{mse(X_hat, X_tilde):.6f}")
 print(f"∂L/∂b_out: by hand vs autodiff rel. error {bias_grad_err:.2g}; the x̃-target version is off by "
       f"{mg.relative_error(wrong_bias_grad, autodiff_bias_grad):.2g}")
-checks.add("DAE.loss = mean (x − g(f(x̃)))² by hand", abs(package_loss.item() - hand_loss),
-           abs(package_loss.item() - hand_loss) <= 1e-6 * hand_loss)
-checks.add("∂L/∂b_out by hand vs autodiff (float32)", float(bias_grad_err), bias_grad_err < 1e-4)
-checks.add("DAE.loss leaves the batch unchanged", "unchanged", np.array_equal(X_probe, X_probe_before))
-checks.add("forward never corrupts (two calls agree)", "identical", forward_is_clean)
+lesson.checks.add("DAE.loss = mean (x − g(f(x̃)))² by hand", abs(package_loss.item() - hand_loss),
+                  abs(package_loss.item() - hand_loss) <= 1e-6 * hand_loss)
+lesson.checks.add("∂L/∂b_out by hand vs autodiff (float32)", float(bias_grad_err), bias_grad_err < 1e-4)
+lesson.checks.add("DAE.loss leaves the batch unchanged", "unchanged", np.array_equal(X_probe, X_probe_before))
+lesson.checks.add("forward never corrupts (two calls agree)", "identical", forward_is_clean)
 
 # %% [markdown]
 # ## 3. Why it works, for a linear model: Gaussian noise is weight decay
 # Take a model with no nonlinearity, x̂ = A x̃ + c (here `DenoisingAutoencoder([n, k],
-# out_activation=None)`: A = W₂W₁). With x̃ = x + ε, ε ~ N(0, σ²I),
+# recon="mse")`: A = W₂W₁). With x̃ = x + ε, ε ~ N(0, σ²I),
 #
 #     ‖x − A(x + ε) − c‖² = ‖x − Ax − c‖² − 2 (x − Ax − c)ᵀ A ε + ‖A ε‖²
 #
@@ -193,9 +196,9 @@ checks.add("forward never corrupts (two calls agree)", "identical", forward_is_c
 # model in place of A — the idea the contractive autoencoder of lesson 6 makes explicit.)
 
 # %%
-SIGMA, DRAWS = 0.3, (100 if args.quick else 400)
-linear_dae = DenoisingAutoencoder([SIZES[0], SIZES[-1]], noise="gaussian", noise_level=SIGMA, out_activation=None,
-                                  rng=rng, dtype=np.float64)
+SIGMA, DRAWS = 0.3, lesson.pick(full=400, quick=100)
+linear_dae = DenoisingAutoencoder([SIZES[0], SIZES[-1]], noise="gaussian", noise_level=SIGMA, recon="mse",
+                                  rng=lesson.rng, dtype=np.float64)
 params = list(linear_dae.parameters())
 X_mc = X_train[:200].astype(np.float64)
 loss_draws = []
@@ -227,10 +230,10 @@ print(f"mean of the {DRAWS} autodiff gradients vs the gradient of (clean loss + 
       f"difference over W₁, b₁, W₂, b₂ {grad_rel_err:.2g}; distance / Monte Carlo standard error "
       f"{grad_distance / grad_noise:.2f} (the distance shrinks as 1/√draws; the ratio stays near 1 only if "
       "the identity holds)")
-checks.add("E[DAE loss] = clean + σ²‖A‖²/n (in std errors)", abs(mc_mean - predicted.item()) / mc_se,
-           abs(mc_mean - predicted.item()) < 4 * mc_se)
-checks.add("E[DAE gradient] = that gradient (in std errors)", float(grad_distance / grad_noise),
-           grad_distance < 1.5 * grad_noise)
+lesson.checks.add("E[DAE loss] = clean + σ²‖A‖²/n (in std errors)", abs(mc_mean - predicted.item()) / mc_se,
+                  abs(mc_mean - predicted.item()) < 4 * mc_se)
+lesson.checks.add("E[DAE gradient] = that gradient (in std errors)", float(grad_distance / grad_noise),
+                  grad_distance < 1.5 * grad_noise)
 
 # %% [markdown]
 # ## 4. Training: a plain AE and one DAE per corruption
@@ -239,7 +242,7 @@ checks.add("E[DAE gradient] = that gradient (in std errors)", float(grad_distanc
 # calls `model.loss(xb)`, so the DAE's corruption happens inside the training loop for free.
 
 # %%
-init_seed, batch_seed = (int(s) for s in rng.integers(2 ** 31, size=2))
+init_seed, batch_seed = (int(s) for s in lesson.rng.integers(2 ** 31, size=2))
 
 
 def train(model):
@@ -278,21 +281,27 @@ for noise, (_, level, _, symbol) in CORRUPTIONS.items():
     noisy = corrupted_examples[noise]
     mg.viz.image_grid(np.clip(np.concatenate([examples, noisy, reconstruct(plain_ae, noisy),
                                               reconstruct(daes[noise], noisy)]), 0, 1), SHAPE,
-                      args.out / f"05_denoised_{noise}.png",
+                      lesson.path(f"05_denoised_{noise}"),
                       row_titles=["clean x", f"corrupted x̃\n({symbol} = {level})", "plain AE\ng(f(x̃))",
                                   "DAE\ng(f(x̃))"],
                       title=f"{LABEL[noise]} noise, held-out MSE vs clean: input {errors['input']:.3f}, "
                             f"plain AE {errors['plain']:.3f}, DAE {errors['dae']:.3f}")
 
-checks.add("DAE.corrupt() leaves its input unchanged (3 kinds)", f"{sum(untouched)}/3", all(untouched))
+lesson.checks.add("DAE.corrupt() leaves its input unchanged (3 kinds)", f"{sum(untouched)}/3", all(untouched))
+lesson.record("data", lesson.args.data)
+for noise, errors in at_training_level.items():
+    at_level = f"{LABEL[noise]} {CORRUPTIONS[noise][3]} = {CORRUPTIONS[noise][1]}"
+    lesson.record(f"{at_level}: corrupted input MSE", errors["input"])
+    lesson.record(f"{at_level}: DAE MSE", errors["dae"])
+    lesson.record(f"{at_level}: DAE MSE / corrupted input's", errors["dae"] / errors["input"])
 # in --quick the models have had a few epochs only: hold them to a weaker (but still real) bar
-denoise_bar, plain_bar = (0.6, 0.9) if args.quick else (0.5, 0.8)
+denoise_bar, plain_bar = lesson.pick(full=(0.5, 0.8), quick=(0.6, 0.9))
 for noise, errors in at_training_level.items():
-    checks.add(f"{LABEL[noise]}: DAE error < {denoise_bar}× corrupted input's", errors["dae"] / errors["input"],
-               errors["dae"] < denoise_bar * errors["input"])
+    lesson.checks.add(f"{LABEL[noise]}: DAE error < {denoise_bar}× corrupted input's",
+                      errors["dae"] / errors["input"], errors["dae"] < denoise_bar * errors["input"])
 for noise, errors in at_training_level.items():
-    checks.add(f"{LABEL[noise]}: DAE error < {plain_bar}× plain AE's", errors["dae"] / errors["plain"],
-               errors["dae"] < plain_bar * errors["plain"])
+    lesson.checks.add(f"{LABEL[noise]}: DAE error < {plain_bar}× plain AE's", errors["dae"] / errors["plain"],
+                      errors["dae"] < plain_bar * errors["plain"])
 
 # %% [markdown]
 # The plain AE does remove some noise — its small code cannot hold every speckle — but it was never
@@ -304,38 +313,40 @@ for noise, errors in at_training_level.items():
 # ## 6. Error against the noise level
 # Each DAE is trained at one level. At test time we sweep the level and measure, against the clean
 # images, (a) the corrupted input itself (the formula of section 1, dashed), (b) the DAE's
-# reconstruction, and (c) the plain AE's reconstruction of the same corrupted images.
+# reconstruction, and (c) the plain AE's reconstruction of the same corrupted images. Salt and pepper
+# is drawn against the fraction of pixels it actually hits, ν′ = round(ν·n)/n: its damage is a
+# straight line in ν′ (in ν it would be a staircase, one step per extra pixel hit).
 
 # %%
 sweep_errors = {}
 for noise, (corrupt, level, sweep, symbol) in CORRUPTIONS.items():
     rows = []
     for test_level in sweep:
-        X_noisy = corrupt(X_test, float(test_level), rng=rng)
+        X_noisy = corrupt(X_test, float(test_level), rng=lesson.rng)
         rows.append((mse(X_noisy, X_test), mse(reconstruct(daes[noise], X_noisy), X_test),
                      mse(reconstruct(plain_ae, X_noisy), X_test)))
     sweep_errors[noise] = np.array(rows)  # (levels, 3): input, DAE, plain AE
 
-fig, axes = plt.subplots(1, 3, figsize=(14, 4.4))
+fig, axes = plt.subplots(1, 3, figsize=(14, 4.6))
 for ax, (noise, (_, level, sweep, symbol)) in zip(axes, CORRUPTIONS.items()):
     errors = sweep_errors[noise]
-    fine = np.linspace(0, sweep[-1], 100)
-    ax.plot(sweep, errors[:, 0], "o", color="0.3", ms=4, label="(a) corrupted input x̃")
+    done = [level_done(noise, s, X_test.shape[1]) for s in sweep]   # where each level's points go
+    fine = np.linspace(0, done[-1], 200)
+    ax.plot(done, errors[:, 0], "o", color="0.3", ms=4, label="(a) corrupted input x̃")
     ax.plot(fine, [expected_damage(noise, s, X_test) for s in fine], "--", color="0.5", lw=1,
             label="(a) by the formula of section 1")
-    ax.plot(sweep, errors[:, 1], "-^", color="tab:blue", ms=4,
-            label=f"(b) DAE g(f(x̃)), trained at {symbol} = {level}")
-    ax.plot(sweep, errors[:, 2], "-s", color="tab:orange", ms=4, label="(c) plain AE g(f(x̃))")
-    ax.axvline(level, color="tab:blue", ls=":", lw=1)
-    ax.set(xlabel=f"test noise level {symbol}", ylabel="MSE against the clean images",
-           title=f"{LABEL[noise]} noise")
+    ax.plot(done, errors[:, 1], "-^", color="tab:blue", ms=4, label="(b) DAE g(f(x̃))")
+    ax.plot(done, errors[:, 2], "-s", color="tab:orange", ms=4, label="(c) plain AE g(f(x̃))")
+    ax.axvline(level_done(noise, level, X_test.shape[1]), color="tab:blue", ls=":", lw=1,
+               label=f"the DAE's training level, {symbol} = {level}")
+    ax.set(xlabel=("fraction of pixels hit ν′ = round(ν·n)/n" if noise == "salt_and_pepper"
+                   else f"test noise level {symbol}"),
+           ylabel="MSE against the clean images", title=f"{LABEL[noise]} noise")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-fig.suptitle(f"held-out {args.data}: how far each image is from the clean one, as the noise grows")
-fig.tight_layout()
-fig.savefig(args.out / "05_error_vs_noise_level.png", dpi=120)
-plt.close(fig)
+fig.suptitle(f"held-out {lesson.args.data}: how far each image is from the clean one, as the noise grows")
+lesson.show(fig, "05_error_vs_noise_level")
 
 holds_above = []
 for noise, (_, level, sweep, symbol) in CORRUPTIONS.items():
@@ -345,12 +356,12 @@ for noise, (_, level, sweep, symbol) in CORRUPTIONS.items():
           f"(of the levels tested); on clean input ({symbol} = 0) it costs {errors[0, 1]:.4f}, the plain AE "
           f"{errors[0, 2]:.4f}")
     above = sweep >= level
-    beats_plain = args.quick or np.all(errors[above, 1] < errors[above, 2])
+    beats_plain = lesson.args.quick or np.all(errors[above, 1] < errors[above, 2])
     holds_above.append(np.all(errors[above, 1] < errors[above, 0]) and beats_plain)
 # --quick: a few epochs leave the DAE undertrained far beyond its training level (on MNIST it can lose to
 # the plain AE at twice that level), so there we ask only that it still beats its corrupted input
-checks.add("test level ≥ training level: DAE < input" + ("" if args.quick else " and < plain"),
-           f"{sum(holds_above)}/3 kinds", all(holds_above))
+lesson.checks.add("test level ≥ training level: DAE < input" + ("" if lesson.args.quick else " and < plain"),
+                  f"{sum(holds_above)}/3 kinds", all(holds_above))
 
 # %% [markdown]
 # The corrupted input's error grows as the formula says; the DAE's grows much more slowly, so the
@@ -367,5 +378,4 @@ checks.add("test level ≥ training level: DAE < input" + ("" if args.quick else
 # is far closer to the clean images than its input was, and closer than the plain autoencoder's.
 
 # %%
-print(f"\nlesson ran in {time.perf_counter() - started:.1f} s; figures in {args.out}")
-checks.assert_all()
+lesson.finish()

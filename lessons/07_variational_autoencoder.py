@@ -24,18 +24,14 @@ import time
 import numpy as np
 
 import minigrad_ae as mg
-import minigrad_ae.viz  # noqa: F401  (before pyplot: it picks the Agg backend when there is no display)
-import matplotlib.pyplot as plt  # noqa: E402
-from minigrad_ae.lesson import Checks, lesson_args, load_lesson_data
+from minigrad_ae import lesson as kit
+import matplotlib.pyplot as plt
 from minigrad_ae.models import VAE, kl_grads, reparam_grads
 from minigrad_ae.nn import functional as F
 
 # a VAE's samples are worth looking at at 28×28, so this lesson defaults to the bundled MNIST sample
-args = lesson_args("Lesson 7: the variational autoencoder — reparameterization, closed-form KL, ELBO, "
+lesson = kit.start("Lesson 7: the variational autoencoder — reparameterization, closed-form KL, ELBO, "
                    "samples, a 2-D latent space, interpolation", data=True, default_data="mnist-sample")
-checks = Checks("Lesson 7 checks")
-rng = np.random.default_rng(args.seed)
-started = time.perf_counter()
 
 # %% [markdown]
 # ## 1. Why sampling needs a trick
@@ -73,7 +69,7 @@ def pathwise_and_score(mu0, logvar0, target, n):
     # one leaf row per ε, so each row's .grad is that sample's own gradient estimate
     mu = mg.tensor(np.tile(mu0, (n, 1)), requires_grad=True)
     logvar = mg.tensor(np.tile(logvar0, (n, 1)), requires_grad=True)
-    z, eps = F.reparameterize(mu, logvar, rng=rng)
+    z, eps = F.reparameterize(mu, logvar, rng=lesson.rng)
     ((z - target) ** 2).sum().backward()
     pathwise = {"mu": mu.grad, "logvar": logvar.grad}
     f = ((z.data - target) ** 2).sum(axis=1, keepdims=True)  # the score function only needs f's values
@@ -82,16 +78,16 @@ def pathwise_and_score(mu0, logvar0, target, n):
 
 
 D = 4
-N_DRAWS = 20_000 if args.quick else 100_000
-mu0, logvar0 = rng.normal(size=D), rng.uniform(-1.0, 0.5, size=D)
-target = rng.normal(size=D)
+N_DRAWS = lesson.pick(full=100_000, quick=20_000)
+mu0, logvar0 = lesson.rng.normal(size=D), lesson.rng.uniform(-1.0, 0.5, size=D)
+target = lesson.rng.normal(size=D)
 exact = {"mu": 2 * (mu0 - target), "logvar": np.exp(logvar0)}
 pathwise, score, eps, z_draws = pathwise_and_score(mu0, logvar0, target, N_DRAWS)
 
 # the pathwise rows are the reparameterization chain rule with g_z = f'(z) = 2(z − c)
 by_hand = reparam_grads(2 * (z_draws - target), logvar0, eps)
 rel_path_hand = max(mg.relative_error(by_hand[0], pathwise["mu"]), mg.relative_error(by_hand[1], pathwise["logvar"]))
-checks.add("pathwise autodiff rows = reparam_grads(f′(z)) rel err", rel_path_hand, rel_path_hand < 1e-12)
+lesson.checks.add("pathwise autodiff rows = reparam_grads(f′(z)) rel err", rel_path_hand, rel_path_hand < 1e-12)
 
 print(f"{N_DRAWS:,} draws, d = {D}; mean ± standard error of each estimator, coordinate j = 1:")
 print(f"{'':14}{'exact':>10}{'pathwise':>22}{'score function':>24}{'variance ratio':>18}")
@@ -104,10 +100,11 @@ for name in ("mu", "logvar"):
     z_path = np.abs(mean_p - exact[name]) / se_p
     z_score = np.abs(mean_s - exact[name]) / se_s
     z_agree = np.abs(mean_p - mean_s) / np.sqrt(se_p ** 2 + se_s ** 2)
-    checks.add(f"pathwise ∂/∂{name} unbiased: max |mean − exact| / SE", float(z_path.max()), z_path.max() < 4)
-    checks.add(f"score-fn ∂/∂{name} unbiased: max |mean − exact| / SE", float(z_score.max()), z_score.max() < 4)
-    checks.add(f"pathwise = score-fn ∂/∂{name} within MC error (in SE)", float(z_agree.max()), z_agree.max() < 4)
-    checks.add(f"score-fn / pathwise variance ∂/∂{name} (min over j)", float(var_ratio.min()), var_ratio.min() > 5)
+    lesson.checks.add(f"pathwise ∂/∂{name} unbiased: max |mean − exact| / SE", float(z_path.max()), z_path.max() < 4)
+    lesson.checks.add(f"score-fn ∂/∂{name} unbiased: max |mean − exact| / SE", float(z_score.max()), z_score.max() < 4)
+    lesson.checks.add(f"pathwise = score-fn ∂/∂{name} within MC error (in SE)", float(z_agree.max()), z_agree.max() < 4)
+    lesson.checks.add(f"score-fn / pathwise variance ∂/∂{name} (min over j)", float(var_ratio.min()),
+                      var_ratio.min() > 5)
 
 # %% [markdown]
 # Both estimators centre on the exact gradient — both are unbiased — but the score function's single-sample
@@ -126,11 +123,11 @@ for d in dims:
     var_by_dim["score function"].append(s["mu"][:, 0].var())
 print("variance of the ∂/∂μ₁ estimate vs d: "
       + ", ".join(f"d={d}: {vp:.2f} vs {vs:.0f}" for d, vp, vs in zip(dims, *var_by_dim.values())))
-checks.add("score-fn variance grows with d, pathwise stays (d=64 vs d=1)",
-           f"{var_by_dim['score function'][-1] / var_by_dim['score function'][0]:.0f}× vs "
-           f"{var_by_dim['pathwise'][-1] / var_by_dim['pathwise'][0]:.2f}×",
-           var_by_dim["score function"][-1] > 10 * var_by_dim["score function"][0]
-           and 0.8 < var_by_dim["pathwise"][-1] / var_by_dim["pathwise"][0] < 1.25)
+lesson.checks.add("score-fn variance grows with d, pathwise stays (d=64 vs d=1)",
+                  f"{var_by_dim['score function'][-1] / var_by_dim['score function'][0]:.0f}× vs "
+                  f"{var_by_dim['pathwise'][-1] / var_by_dim['pathwise'][0]:.2f}×",
+                  var_by_dim["score function"][-1] > 10 * var_by_dim["score function"][0]
+                  and 0.8 < var_by_dim["pathwise"][-1] / var_by_dim["pathwise"][0] < 1.25)
 
 # %%
 fig, (ax_hist, ax_dim) = plt.subplots(1, 2, figsize=(12, 4.4))
@@ -152,9 +149,7 @@ ax_dim.set(xscale="log", yscale="log", xlabel="latent dimension d (log scale)",
 ax_dim.set_xticks(dims, [str(d) for d in dims])
 ax_dim.grid(alpha=0.3)
 ax_dim.legend()
-fig.tight_layout()
-fig.savefig(args.out / "07_gradient_estimators.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "07_gradient_estimators")
 
 # %% [markdown]
 # ## 2. The KL term in closed form, against Monte Carlo
@@ -169,20 +164,20 @@ plt.close(fig)
 # loss samples only the reconstruction term.
 
 # %%
-N_KL = 50_000 if args.quick else 200_000
-mu_q, logvar_q = rng.normal(size=6), rng.uniform(-1.5, 1.0, size=6)
+N_KL = lesson.pick(full=200_000, quick=50_000)
+mu_q, logvar_q = lesson.rng.normal(size=6), lesson.rng.uniform(-1.5, 1.0, size=6)
 kl_by_hand = -0.5 * np.sum(1 + logvar_q - mu_q ** 2 - np.exp(logvar_q))
 kl_package = F.gaussian_kl(mu_q[None], logvar_q[None]).item()
 
-z_q, eps_q = F.reparameterize(mu_q + np.zeros((N_KL, 6)), logvar_q + np.zeros((N_KL, 6)), rng=rng)
+z_q, eps_q = F.reparameterize(mu_q + np.zeros((N_KL, 6)), logvar_q + np.zeros((N_KL, 6)), rng=lesson.rng)
 log_ratio = (-0.5 * logvar_q - 0.5 * eps_q ** 2 + 0.5 * z_q.data ** 2).sum(axis=1)  # log q(z) − log p(z)
 kl_mc, kl_se = log_ratio.mean(), log_ratio.std() / np.sqrt(N_KL)
 print(f"KL closed form: by hand {kl_by_hand:.6f}, F.gaussian_kl {kl_package:.6f}; "
       f"Monte Carlo ({N_KL:,} draws) {kl_mc:.4f} ± {kl_se:.4f}")
-checks.add("F.gaussian_kl = −½Σ(1 + logvar − μ² − e^logvar) by hand", abs(kl_package - kl_by_hand),
-           abs(kl_package - kl_by_hand) < 1e-12)
-checks.add("closed-form KL vs MC: |difference| / SE (< 4)", abs(kl_mc - kl_package) / kl_se,
-           abs(kl_mc - kl_package) < 4 * kl_se)
+lesson.checks.add("F.gaussian_kl = −½Σ(1 + logvar − μ² − e^logvar) by hand", abs(kl_package - kl_by_hand),
+                  abs(kl_package - kl_by_hand) < 1e-12)
+lesson.checks.add("closed-form KL vs MC: |difference| / SE (< 4)", abs(kl_mc - kl_package) / kl_se,
+                  abs(kl_mc - kl_package) < 4 * kl_se)
 
 # %% [markdown]
 # ## 3. The hand-derived gradients, three ways
@@ -197,9 +192,9 @@ checks.add("closed-form KL vs MC: |difference| / SE (< 4)", abs(kl_mc - kl_packa
 
 # %%
 B, K = 5, 3
-mu_h, logvar_h = rng.normal(size=(B, K)), rng.uniform(-1.5, 1.0, size=(B, K))
-weight_per_sample = rng.normal(size=B)
-eps_h, g_z = rng.standard_normal((B, K)), rng.standard_normal((B, K))
+mu_h, logvar_h = lesson.rng.normal(size=(B, K)), lesson.rng.uniform(-1.5, 1.0, size=(B, K))
+weight_per_sample = lesson.rng.normal(size=B)
+eps_h, g_z = lesson.rng.standard_normal((B, K)), lesson.rng.standard_normal((B, K))
 
 
 def weighted_kl(mu, logvar):
@@ -221,7 +216,7 @@ for label, fn, grad_output, hand in [
               "hand vs finite diff": max(mg.relative_error(h, n) for h, n in zip(hand, numeric)),
               "autodiff vs finite diff": max(mg.relative_error(a, n) for a, n in zip(auto, numeric))}
     for pair, err in errors.items():
-        checks.add(f"{label}: {pair} rel err", err, err < 1e-9)
+        lesson.checks.add(f"{label}: {pair} rel err", err, err < 1e-9)
     print(f"{label:<14}" + "   ".join(f"{pair} {err:.1e}" for pair, err in errors.items()))
 
 # %% [markdown]
@@ -234,8 +229,8 @@ for label, fn, grad_output, hand in [
 # (intermediate tensors keep their `.grad`), and compare with the encoder outputs' gradients.
 
 # %%
-small = VAE(12, 8, K, rng=rng, dtype=np.float64)
-x_small, eps_small = rng.uniform(size=(B, 12)), rng.standard_normal((B, K))
+small = VAE(12, 8, K, rng=lesson.rng, dtype=np.float64)
+x_small, eps_small = lesson.rng.uniform(size=(B, 12)), lesson.rng.standard_normal((B, K))
 mu_t, logvar_t = small.encode(x_small)
 z_t, _ = F.reparameterize(mu_t, logvar_t, eps=eps_small)
 recon_t = F.binary_cross_entropy_with_logits(small.decoder(z_t), x_small, reduction="none").sum(axis=-1)
@@ -245,11 +240,13 @@ g_mu_path, g_logvar_path = reparam_grads(z_t.grad, logvar_t.data, eps_small)
 g_mu_kl, g_logvar_kl = kl_grads(mu_t.data, logvar_t.data)
 assembled_error = max(mg.relative_error(g_mu_path + g_mu_kl / B, mu_t.grad),
                       mg.relative_error(g_logvar_path + g_logvar_kl / B, logvar_t.grad))
-print(f"loss built by hand {loss_t.item():.10f} = VAE.loss {small.loss(x_small, eps=eps_small).item():.10f}; "
+package_loss = small.loss(x_small, eps=eps_small).item()
+print(f"loss built by hand {loss_t.item():.10f} = VAE.loss {package_loss:.10f}; "
       f"assembled ∂loss/∂(μ, logvar) vs autodiff rel err {assembled_error:.1e}")
-checks.add("loss from the pieces = VAE.loss(x, eps)", abs(loss_t.item() - small.loss(x_small, eps=eps_small).item()),
-           np.isclose(loss_t.item(), small.loss(x_small, eps=eps_small).item(), rtol=1e-12))
-checks.add("reparam_grads(g_z) + kl_grads/B = autodiff ∂loss/∂(μ, logvar)", assembled_error, assembled_error < 1e-9)
+lesson.checks.add("loss from the pieces = VAE.loss(x, eps)", abs(loss_t.item() - package_loss),
+                  np.isclose(loss_t.item(), package_loss, rtol=1e-12))
+lesson.checks.add("reparam_grads(g_z) + kl_grads/B = autodiff ∂loss/∂(μ, logvar)", assembled_error,
+                  assembled_error < 1e-9)
 
 # %% [markdown]
 # ## 4. Training a VAE: the ELBO curves
@@ -258,8 +255,9 @@ checks.add("reparam_grads(g_z) + kl_grads/B = autodiff ∂loss/∂(μ, logvar)",
 # (downloaded once; a random 10,000 training images keep it short).
 #
 # The model is the classic one from pytorch/examples: 784 → 400 → (μ, logvar) ∈ ℝ²⁰ → 400 → 784, ReLU,
-# a Bernoulli decoder (logits, BCE), Adam η = 10⁻³, batch 64 (on the 8×8 digits: 64 → 128 → ℝ⁸ → 128 → 64). After every epoch we measure the held-out
-# −ELBO and its two parts. The −ELBO per image is in nats: BCE summed over the pixels plus the KL.
+# a Bernoulli decoder (logits, BCE), Adam η = 10⁻³, batch 64 (on the 8×8 digits: 64 → 128 → ℝ⁸ → 128 → 64).
+# After every epoch we measure the held-out −ELBO and its two parts. The −ELBO per image is in nats: BCE
+# summed over the pixels plus the KL.
 
 # %%
 SETTINGS = {  # hidden width, latent size, epochs (default, quick); the same for the 2-D model of section 6
@@ -268,17 +266,17 @@ SETTINGS = {  # hidden width, latent size, epochs (default, quick); the same for
                          shape=(28, 28)),
     "mnist": dict(hidden=400, latent=20, epochs=(10, 1), hidden_2d=[256, 64], epochs_2d=(12, 3), shape=(28, 28)),
 }
-setting = SETTINGS[args.data]
-X_train, y_train, X_test, y_test = load_lesson_data(args.data, rng)
-if args.data == "mnist":
+setting = SETTINGS[lesson.args.data]
+X_train, y_train, X_test, y_test = kit.load_lesson_data(lesson.args.data, lesson.rng)
+if lesson.args.data == "mnist":
     X_test, y_test = X_test[:2000], y_test[:2000]  # enough for the curves and the scatter, and quick to score
-if args.quick:  # a slice: one short epoch still has to lower the held-out −ELBO
+if lesson.args.quick:  # a slice: one short epoch still has to lower the held-out −ELBO
     X_train, y_train, X_test, y_test = X_train[:1000], y_train[:1000], X_test[:500], y_test[:500]
 
 SHAPE, N_PIXELS = setting["shape"], X_train.shape[1]
-EPOCHS = setting["epochs"][1] if args.quick else setting["epochs"][0]
+EPOCHS = lesson.pick(full=setting["epochs"][0], quick=setting["epochs"][1])
 BATCH, LR = 64, 1e-3
-print(f"{args.data}: {len(X_train)} training and {len(X_test)} held-out images of {N_PIXELS} pixels; "
+print(f"{lesson.args.data}: {len(X_train)} training and {len(X_test)} held-out images of {N_PIXELS} pixels; "
       f"VAE {N_PIXELS}-{setting['hidden']}-{setting['latent']}, {EPOCHS} epochs")
 
 
@@ -290,8 +288,7 @@ def heldout_terms(model, X):
 
 
 def train_vae(model, epochs, X_fit, X_eval, lr=LR):
-    """Train one epoch at a time (Adam keeps its state between calls) and record the held-out terms per epoch."""
-    optimizer = mg.optim.Adam(model.parameters(), lr=lr)
+    """Train with Adam and record the held-out terms after every epoch (fit's on_epoch)."""
     curves = {"train": [], "held-out": [], "held-out reconstruction": [], "held-out KL": []}
 
     def record(train_value):
@@ -301,31 +298,36 @@ def train_vae(model, epochs, X_fit, X_eval, lr=LR):
         curves["held-out reconstruction"].append(recon)
         curves["held-out KL"].append(kl)
 
-    record(-model.elbo(X_fit).mean())  # epoch 0: the untrained model
-    print(f"  epoch  0: −ELBO train {curves['train'][0]:7.2f}, held-out {curves['held-out'][0]:7.2f} (untrained)")
-    for _ in range(epochs):
-        history = mg.fit(model, lambda m, xb: m.loss(xb), X_fit, epochs=1, batch_size=BATCH, optimizer=optimizer,
-                         progress=False, rng=rng)
+    def after_epoch(model, history):
         record(history.train_loss[-1])
-        epoch = len(curves["train"]) - 1
-        if epochs > 15 and epoch % 5 and epoch != epochs:  # long runs (digits): every 5th epoch is enough
-            continue
-        print(f"  epoch {epoch:2d}: train −ELBO {curves['train'][-1]:7.2f}   held-out −ELBO "
+        if epochs > 15 and history.epochs % 5 and history.epochs != epochs:  # long runs (digits): every 5th epoch
+            return
+        print(f"  epoch {history.epochs:2d}: train −ELBO {curves['train'][-1]:7.2f}   held-out −ELBO "
               f"{curves['held-out'][-1]:7.2f} = reconstruction {curves['held-out reconstruction'][-1]:7.2f} "
               f"+ KL {curves['held-out KL'][-1]:5.2f}   ({history.time[-1]:.1f} s)")
+
+    record(-model.elbo(X_fit).mean())  # epoch 0: the untrained model
+    print(f"  epoch  0: −ELBO train {curves['train'][0]:7.2f}, held-out {curves['held-out'][0]:7.2f} (untrained)")
+    mg.fit(model, X=X_fit, epochs=epochs, batch_size=BATCH, optimizer=mg.optim.Adam(model.parameters(), lr=lr),
+           progress=False, rng=lesson.rng, on_epoch=after_epoch)
     return curves
 
 
-vae = VAE(N_PIXELS, setting["hidden"], setting["latent"], rng=rng)
+vae = VAE(N_PIXELS, setting["hidden"], setting["latent"], rng=lesson.rng)
 train_started = time.perf_counter()
 curves = train_vae(vae, EPOCHS, X_train, X_test)
 print(f"trained in {time.perf_counter() - train_started:.1f} s")
 
 start_value, end_value = curves["held-out"][0], curves["held-out"][-1]
 # quick mode is one epoch on 1,000 images: a real but smaller drop
-threshold = 0.9 if args.quick else 0.6
-checks.add(f"held-out −ELBO: final / epoch 0 (< {threshold})", f"{end_value:.0f}/{start_value:.0f} = "
-           f"{end_value / start_value:.2f}", end_value < threshold * start_value)
+threshold = lesson.pick(full=0.6, quick=0.9)
+lesson.checks.add(f"held-out −ELBO: final / epoch 0 (< {threshold})", f"{end_value:.0f}/{start_value:.0f} = "
+                  f"{end_value / start_value:.2f}", end_value < threshold * start_value)
+lesson.record("VAE data", lesson.args.data)
+lesson.record("VAE sizes", f"{N_PIXELS}-{setting['hidden']}-{setting['latent']}")
+lesson.record("VAE epochs", EPOCHS)
+lesson.record("VAE held-out negative ELBO, untrained (nats)", start_value)
+lesson.record("VAE held-out negative ELBO, trained (nats)", end_value)
 
 # %%
 epochs_axis = np.arange(len(curves["train"]))
@@ -333,16 +335,15 @@ fig, (ax_elbo, ax_parts) = plt.subplots(1, 2, figsize=(12, 4.4))
 ax_elbo.plot(epochs_axis, curves["train"], marker="o", label="train (mean over the epoch's batches)")
 ax_elbo.plot(epochs_axis, curves["held-out"], marker="o", label="held-out (after the epoch)")
 ax_elbo.set(xlabel="epoch (0 = untrained)", ylabel="−ELBO per image (nats, log scale)", yscale="log",
-            title=f"VAE {N_PIXELS}-{setting['hidden']}-{setting['latent']} on {args.data}: −ELBO per epoch")
+            title=f"VAE {N_PIXELS}-{setting['hidden']}-{setting['latent']} on {lesson.args.data}: −ELBO per epoch")
+# one log axis for both terms: twin axes would scale them separately and make unequal values look alike
+ax_parts.plot(epochs_axis, curves["held-out"], ls="--", color="tab:orange", label="held-out −ELBO (their sum)")
 ax_parts.plot(epochs_axis, curves["held-out reconstruction"], marker="o", color="tab:green",
               label="reconstruction (BCE summed over pixels)")
-ax_parts.set(xlabel="epoch (0 = untrained)", ylabel="reconstruction term (nats)",
+ax_parts.plot(epochs_axis, curves["held-out KL"], marker="s", color="tab:purple", label="KL(q(z|x) ‖ N(0, I))")
+ax_parts.set(xlabel="epoch (0 = untrained)", ylabel="nats per image (log scale)", yscale="log",
              title="held-out −ELBO = reconstruction + KL")
-ax_kl = ax_parts.twinx()  # the KL is an order of magnitude smaller: its own axis
-ax_kl.plot(epochs_axis, curves["held-out KL"], marker="s", color="tab:purple", label="KL(q(z|x) ‖ N(0, I))")
-ax_kl.set_ylabel("KL term (nats)", color="tab:purple")
-lines = ax_parts.get_lines() + ax_kl.get_lines()
-ax_parts.legend(lines, [line.get_label() for line in lines], loc="center right")
+ax_parts.legend(loc="lower right")
 # plain numbers on the log axis: the curve spans a few hundred nats, not decades
 nice = [t for t in (10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1000, 1500)
         if 0.9 * min(curves["train"] + curves["held-out"]) <= t <= 1.1 * max(curves["train"] + curves["held-out"])]
@@ -352,21 +353,22 @@ for ax in (ax_elbo, ax_parts):
     ax.grid(alpha=0.3)
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
 ax_elbo.legend()
-fig.tight_layout()
-fig.savefig(args.out / "07_elbo_curves.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "07_elbo_curves")
 
 # %% [markdown]
-# Read the two panels together. At epoch 0 the KL is near 0 — the untrained encoder outputs μ ≈ 0,
-# logvar ≈ 0, which *is* the prior — and the reconstruction term is worse than the N_pixels · log 2 nats of
-# a decoder that outputs 0.5 for every pixel (printed below). Training buys reconstruction with KL: the codes
-# move away from the prior so that they carry information about x, and the KL — the price, in nats, of that
-# information — rises while the total falls. The training curve is the mean over each epoch's batches while
-# the weights still move, so after epoch 1 it lies above the held-out one; by the last epochs it sits a few
-# nats below it, the first sign of fitting the training images more than new ones.
+# Read the two panels together (the right one on a log scale: the KL is an order of magnitude smaller than
+# the reconstruction term, and one axis keeps the two comparable). At epoch 0 the KL is near 0 — the
+# untrained encoder outputs μ ≈ 0, logvar ≈ 0, which *is* the prior — and the reconstruction term is worse
+# than the N_pixels · log 2 nats of a decoder that outputs 0.5 for every pixel (printed below). Training
+# buys reconstruction with KL: the codes move away from the prior so that they carry information about x,
+# and the KL — the price, in nats, of that information — rises while the total falls. The training curve
+# is the mean over each epoch's batches while the weights still move, so in the first epochs it lies above
+# the held-out one; by the last epochs it sits a few nats below it, the first sign of fitting the training
+# images more than new ones.
 #
 # How many of the latent units does the model use? A unit whose KL is ≈ 0 on every image is switched
-# off (its q(zⱼ|x) is the prior, whatever x): the VAE spends information only where it pays.
+# off (its q(zⱼ|x) is the prior, whatever x): the VAE spends information only where it pays. The run
+# prints how many carry information; lesson 15 makes the KL dearer (β-VAE) until units switch off.
 
 # %%
 print(f"epoch 0: held-out reconstruction {curves['held-out reconstruction'][0]:.0f} nats vs "
@@ -376,7 +378,9 @@ with mg.no_grad():
 kl_per_unit = (-0.5 * (1 + logvar_test - mu_test ** 2 - np.exp(logvar_test))).mean(axis=0)
 active = kl_per_unit > 0.05
 print("mean KL per latent unit (nats): " + " ".join(f"{v:.2f}" for v in np.sort(kl_per_unit)[::-1]))
-print(f"{active.sum()} of {setting['latent']} units carry more than 0.05 nats; the rest stay at the prior")
+n_active, n_latent = int(active.sum()), setting["latent"]
+print(f"{n_active} of {n_latent} units carry more than 0.05 nats: "
+      + (f"the other {n_latent - n_active} stay at the prior" if n_active < n_latent else "none is switched off"))
 
 # %% [markdown]
 # ## 5. New digits from the prior
@@ -386,14 +390,14 @@ print(f"{active.sum()} of {setting['latent']} units carry more than 0.05 nats; t
 
 # %%
 N_SHOW = 10
-SAMPLE_ROWS = 2 if args.quick else 4  # image_grid draws one panel per image: fewer in quick mode
-samples = vae.sample(SAMPLE_ROWS * N_SHOW, rng)
+SAMPLE_ROWS = lesson.pick(full=4, quick=2)  # --quick trains one short epoch: its samples are mostly noise
+samples = vae.sample(SAMPLE_ROWS * N_SHOW, lesson.rng)
 with mg.no_grad():
     reconstructions = vae(X_test[:N_SHOW]).data
 mg.viz.image_grid(np.concatenate([X_test[:N_SHOW], reconstructions, samples]), SHAPE,
-                  args.out / "07_samples.png", nrow=N_SHOW,
+                  lesson.path("07_samples"), nrow=N_SHOW,
                   row_titles=["held-out x", "decode(μ(x))"] + ["decode(z)"] * SAMPLE_ROWS,
-                  title=f"VAE on {args.data}: held-out digits and their reconstructions (rows 1–2); "
+                  title=f"VAE on {lesson.args.data}: held-out digits and their reconstructions (rows 1–2); "
                         f"{len(samples)} new samples, z ~ N(0, I) (rows 3–{2 + SAMPLE_ROWS})")
 
 
@@ -407,17 +411,18 @@ def mean_pairwise_distance(images):
 spread_samples = mean_pairwise_distance(samples.astype(np.float64))
 spread_real = mean_pairwise_distance(X_test[:len(samples)].astype(np.float64))
 print(f"mean pairwise distance: samples {spread_samples:.2f}, real held-out digits {spread_real:.2f}")
-checks.add("samples are pixel probabilities in [0, 1]", f"[{samples.min():.2g}, {samples.max():.2g}]",
-           samples.min() >= 0 and samples.max() <= 1)
-checks.add("samples differ: pairwise distance / real digits' (> 0.3)", spread_samples / spread_real,
-           spread_samples > 0.3 * spread_real)
+lesson.checks.add("samples are pixel probabilities in [0, 1]", f"[{samples.min():.2g}, {samples.max():.2g}]",
+                  samples.min() >= 0 and samples.max() <= 1)
+lesson.checks.add("samples differ: pairwise distance / real digits' (> 0.3)", spread_samples / spread_real,
+                  spread_samples > 0.3 * spread_real)
 
 # %% [markdown]
 # What the grid shows (default run, seed 0). The reconstructions keep each digit's identity and slant but
 # are softer than the inputs: thin strokes come back thicker and grey at the edges, and an unusual 8 comes
 # back as a vaguer loop. The 40 samples from the prior are all stroke images on a dark background, about
 # half to two thirds of them readable as a digit (3s, 5s, 7s, 8s, 9s, 0s, 6s), blurrier than the
-# reconstructions; the rest are blends of two digits or broken strokes, with faint speckle around them. Two reasons, both about the VAE rather than a bug:
+# reconstructions; the rest are blends of two digits or broken strokes, with faint speckle around them.
+# Two reasons, both about the VAE rather than a bug:
 #
 # * the decoder outputs pixel *probabilities*: where it is unsure whether a stroke passes, it paints grey, the
 #   average of the possibilities (a factorised likelihood cannot say "either here or there");
@@ -440,14 +445,14 @@ checks.add("samples differ: pairwise distance / real digits' (> 0.3)", spread_sa
 
 # %%
 LR_2D = 3e-3
-vae_2d = VAE(N_PIXELS, setting["hidden_2d"], 2, rng=rng)
-epochs_2d = setting["epochs_2d"][1] if args.quick else setting["epochs_2d"][0]
+vae_2d = VAE(N_PIXELS, setting["hidden_2d"], 2, rng=lesson.rng)
+epochs_2d = lesson.pick(full=setting["epochs_2d"][0], quick=setting["epochs_2d"][1])
 print(f"2-D VAE {N_PIXELS}-{'-'.join(map(str, setting['hidden_2d']))}-2, η = {LR_2D}, {epochs_2d} epochs")
 curves_2d = train_vae(vae_2d, epochs_2d, X_train, X_test, lr=LR_2D)
 with mg.no_grad():
     codes_test = vae_2d.encode(X_test)[0].data
     codes_train = vae_2d.encode(X_train)[0].data
-mg.viz.latent_scatter(codes_test, y_test, args.out / "07_latent_2d_scatter.png",
+mg.viz.latent_scatter(codes_test, y_test, lesson.path("07_latent_2d_scatter"),
                       title="2-D VAE: held-out codes μ(x), coloured by digit")
 
 reference, reference_labels = codes_train[:4000], y_train[:4000]  # at most 4,000 neighbours to search
@@ -457,9 +462,9 @@ votes = np.apply_along_axis(np.bincount, 1, reference_labels[nearest], minlength
 knn_accuracy = float(np.mean(votes.argmax(axis=1) == y_test))
 print(f"5-nearest-neighbour digit accuracy from the 2-D codes: {knn_accuracy:.1%} (chance 10%)")
 # quick mode: 3 epochs on 1,000 images, measured ≈ 31–36%; default ≈ 60%
-knn_needed = 0.2 if args.quick else 0.45
-checks.add(f"2-D codes group digits: 5-NN accuracy (> {knn_needed:.0%}; chance 10%)", f"{knn_accuracy:.1%}",
-           knn_accuracy > knn_needed)
+knn_needed = lesson.pick(full=0.45, quick=0.2)
+lesson.checks.add(f"2-D codes group digits: 5-NN accuracy (> {knn_needed:.0%}; chance 10%)", f"{knn_accuracy:.1%}",
+                  knn_accuracy > knn_needed)
 
 # %% [markdown]
 # In the default run (seed 0) the 1s sit apart in their own cluster, the 0s below the middle and the 6s
@@ -487,9 +492,7 @@ step = z_axis[1] - z_axis[0]
 ax.imshow(mosaic, cmap=grey_with_gaps, vmin=0, vmax=1, interpolation="nearest",
           extent=[-2 - step / 2, 2 + step / 2, -2 - step / 2, 2 + step / 2])
 ax.set(xlabel="$z_1$", ylabel="$z_2$", title=f"2-D VAE: decode(z) on a {GRID}×{GRID} grid, z ∈ [−2, 2]²")
-fig.tight_layout()
-fig.savefig(args.out / "07_latent_2d_manifold.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "07_latent_2d_manifold")
 
 # %% [markdown]
 # ## 7. Walking between two digits
@@ -506,14 +509,14 @@ mu_pair = vae.encode(X_test[[i0, i1]])[0].data.astype(np.float64)
 latent_path = vae.interpolate(mu_pair[0], mu_pair[1], STEPS)
 t = np.linspace(0, 1, STEPS)[:, None]
 pixel_path = (1 - t) * X_test[i0] + t * X_test[i1]
-mg.viz.image_grid(np.concatenate([latent_path, pixel_path]), SHAPE, args.out / "07_interpolation.png",
+mg.viz.image_grid(np.concatenate([latent_path, pixel_path]), SHAPE, lesson.path("07_interpolation"),
                   nrow=STEPS, row_titles=["decode((1−t)μ₀ + tμ₁)", "(1−t)x₀ + tx₁"],
                   title=f"from a held-out {pair_labels[0]} to a {pair_labels[1]}, t = 0 … 1: "
                         "latent interpolation (top) vs pixel cross-fade (bottom)")
 with mg.no_grad():
     ends = vae(X_test[[i0, i1]]).data
-checks.add("interpolate: the ends are decode(μ₀), decode(μ₁)", float(np.abs(latent_path[[0, -1]] - ends).max()),
-           np.allclose(latent_path[[0, -1]], ends, atol=1e-5))
+lesson.checks.add("interpolate: the ends are decode(μ₀), decode(μ₁)", float(np.abs(latent_path[[0, -1]] - ends).max()),
+                  np.allclose(latent_path[[0, -1]], ends, atol=1e-5))
 
 # %% [markdown]
 # In the default run the latent path from 0 to 6 stays one clean stroke at every step: the 0's top right
@@ -530,5 +533,4 @@ checks.add("interpolate: the ends are decode(μ₀), decode(μ₁)", float(np.ab
 # reconstructions, and its decoder turns samples from N(0, I) into new digits.
 
 # %%
-print(f"lesson ran in {time.perf_counter() - started:.1f} s")
-checks.assert_all()
+lesson.finish()

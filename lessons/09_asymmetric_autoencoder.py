@@ -23,23 +23,21 @@
 # %%
 import time
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 import minigrad_ae as mg
+from minigrad_ae import lesson as kit
+import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 from minigrad_ae import nn
-from minigrad_ae.lesson import Checks, lesson_args
 from minigrad_ae.nn import functional as F
 
-args = lesson_args("Lesson 9: asymmetric autoencoders (shallow/deep encoder vs decoder at one budget) and the "
+lesson = kit.start("Lesson 9: asymmetric autoencoders (shallow/deep encoder vs decoder at one budget) and the "
                    "multi-task loss L_recon + α·L_class + β·L_sparse", data=True)
-checks = Checks("Lesson 9 checks")
-rng = np.random.default_rng(args.seed)
-started = time.perf_counter()
 
 # Quick mode: fewer epochs and a shorter α sweep; its checks are the same inequalities.
-EPOCHS = 6 if args.quick else 30
-ALPHAS = [0.0, 0.1, 1.0] if args.quick else [0.0, 0.01, 0.1, 1.0]
+EPOCHS = lesson.pick(full=30, quick=6)
+ALPHAS = lesson.pick(full=[0.0, 0.01, 0.1, 1.0], quick=[0.0, 0.1, 1.0])
 BETAS = [0.0, 3e-3, 3e-2]
 BATCH, LR = 64, 1e-2
 
@@ -49,21 +47,21 @@ BATCH, LR = 64, 1e-2
 # The held-out 20% is used for every number below: reconstruction error *and* classification accuracy.
 
 # %%
-if args.data == "digits":
+if lesson.args.data == "digits":
     X, y = mg.data.load_digits()
-    X_train, X_test, y_train, y_test = mg.data.train_test_split(X, y, test_fraction=0.2, rng=rng, stratify=True)
+    X_train, X_test, y_train, y_test = mg.data.train_test_split(X, y, test_fraction=0.2, rng=lesson.rng, stratify=True)
     HIDDEN, N_LATENT = 32, 8
-elif args.data == "mnist-sample":
+elif lesson.args.data == "mnist-sample":
     X_train, y_train, X_test, y_test = mg.data.load_mnist_sample()
     HIDDEN, N_LATENT = 128, 16
 else:
     X_full, y_full = mg.data.load_mnist(download=True)
-    keep = rng.permutation(len(X_full))[:12000]   # a subset keeps the lesson to minutes
+    keep = lesson.rng.permutation(len(X_full))[:12000]   # a subset keeps the lesson to minutes
     X_train, X_test, y_train, y_test = mg.data.train_test_split(X_full[keep], y_full[keep], test_fraction=0.2,
-                                                                rng=rng, stratify=True)
+                                                                rng=lesson.rng, stratify=True)
     HIDDEN, N_LATENT = 128, 16
 n_in, side = X_train.shape[1], int(round(np.sqrt(X_train.shape[1])))
-print(f"{args.data}: train {X_train.shape}, held out {X_test.shape}, code size {N_LATENT}")
+print(f"{lesson.args.data}: train {X_train.shape}, held out {X_test.shape}, code size {N_LATENT}")
 
 
 def n_parameters(model):
@@ -73,12 +71,12 @@ def n_parameters(model):
 def train(model, epochs=EPOCHS, labels=True, weight_decay=0.0, record=None):
     """Adam on model.loss (with labels: the multi-task loss); ``record`` collects last_losses per batch."""
     def loss_fn(m, xb, yb=None):
-        loss = m.loss(xb, yb)
+        loss = m.loss(xb, y=yb)
         if record is not None:
             record.append(dict(m.last_losses))
         return loss
     optimizer = mg.optim.Adam(model.parameters(), lr=LR, weight_decay=weight_decay)
-    return mg.fit(model, loss_fn, X_train, epochs, BATCH, optimizer, progress=False, rng=rng,
+    return mg.fit(model, loss_fn, X_train, epochs, BATCH, optimizer, progress=False, rng=lesson.rng,
                   y=y_train if labels else None)
 
 
@@ -102,7 +100,7 @@ def deep_side_width(budget, n_in, n_latent):
 
 
 symmetric_sizes = [n_in, HIDDEN, N_LATENT]
-budget = n_parameters(mg.models.AsymmetricAutoencoder(symmetric_sizes, symmetric_sizes[::-1], rng=rng))
+budget = n_parameters(mg.models.AsymmetricAutoencoder(symmetric_sizes, symmetric_sizes[::-1], rng=lesson.rng))
 h = deep_side_width(budget, n_in, N_LATENT)
 shapes = {
     "symmetric": (symmetric_sizes, symmetric_sizes[::-1]),
@@ -112,7 +110,7 @@ shapes = {
 mean_image_error = float(np.mean((X_test - X_train.mean(axis=0)) ** 2))   # the error of answering the mean digit
 shape_results = {}
 for name, (encoder_sizes, decoder_sizes) in shapes.items():
-    model = mg.models.AsymmetricAutoencoder(encoder_sizes, decoder_sizes, rng=rng)
+    model = mg.models.AsymmetricAutoencoder(encoder_sizes, decoder_sizes, rng=lesson.rng)
     history = train(model, labels=False)
     # encoding time alone: what a deployed encoder costs (best of 20 passes over the held-out set). In
     # batches of BATCH rows: on a busy machine one multi-threaded BLAS call on all rows can stall for
@@ -137,9 +135,9 @@ for name, r in shape_results.items():
           f"{1e3 * r['encode_time']:>10.2f}{r['train_error']:>10.4f}{r['test_error']:>13.4f}")
 
 largest_gap = max(abs(r["params"] - budget) / budget for r in shape_results.values())
-checks.add("parameter counts within 10% of the symmetric budget", largest_gap, largest_gap < 0.10)
+lesson.checks.add("parameter counts within 10% of the symmetric budget", largest_gap, largest_gap < 0.10)
 worst_ratio = max(r["test_error"] / mean_image_error for r in shape_results.values())
-checks.add("every shape learned: held-out MSE / mean-digit MSE", worst_ratio, worst_ratio < 0.5)
+lesson.checks.add("every shape learned: held-out MSE / mean-digit MSE", worst_ratio, worst_ratio < 0.5)
 
 # %% [markdown]
 # Read the table as measurements on this machine, not laws (2 shared cores; run it again and the times
@@ -152,44 +150,48 @@ checks.add("every shape learned: held-out MSE / mean-digit MSE", worst_ratio, wo
 # after the code than before it.
 
 # %%
-fig, (ax_curves, ax_bars) = plt.subplots(1, 2, figsize=(12, 4.2))
-for name, r in shape_results.items():
-    ax_curves.plot(range(1, EPOCHS + 1), r["history"].train_loss, label=f"{name} ({r['params']} params)")
-ax_curves.set(xlabel="epoch", ylabel="training MSE (per pixel)", yscale="log",
-              title="Same budget, three shapes: training loss")
-ax_curves.legend()
-ax_curves.grid(alpha=0.3)
+# three panels, each on its own labelled axis, and one colour per shape throughout (the legend below)
 names = list(shape_results)
-positions = np.arange(len(names))
-ax_bars.bar(positions - 0.2, [shape_results[n]["test_error"] for n in names], 0.4, label="held-out MSE")
-ax_time = ax_bars.twinx()
-ax_time.bar(positions + 0.2, [1e3 * shape_results[n]["encode_time"] for n in names], 0.4, color="C1",
-            label="encode time")
-ax_bars.set_xticks(positions, [n.replace(" / ", "\n") for n in names])
-ax_bars.set(ylabel="held-out reconstruction MSE (blue)", title="Reconstruction error and encoding cost")
-ax_time.set_ylabel(f"ms to encode {len(X_test)} held-out digits (orange)")
-fig.tight_layout()
-fig.savefig(args.out / "09_shapes.png", dpi=120)
-plt.close(fig)
+colours = {name: f"C{k}" for k, name in enumerate(names)}
+fig, (ax_curves, ax_error, ax_time) = plt.subplots(1, 3, figsize=(14, 4.4), layout="constrained")
+for name, r in shape_results.items():
+    ax_curves.plot(range(1, EPOCHS + 1), r["history"].train_loss, color=colours[name],
+                   label=f"{name}: {'-'.join(map(str, shapes[name][0]))} → {'-'.join(map(str, shapes[name][1]))}, "
+                         f"{r['params']} parameters")
+ax_curves.set(xlabel="epoch", ylabel="training MSE per pixel (log scale)", yscale="log", title="training loss")
+ax_curves.grid(alpha=0.3)
+short_names = [n.replace(" / ", "\n") for n in names]
+bars = ax_error.bar(short_names, [shape_results[n]["test_error"] for n in names], color=colours.values())
+ax_error.bar_label(bars, fmt="%.4f")
+ax_error.set(ylabel="held-out reconstruction MSE per pixel", title="reconstruction error (lower is better)")
+bars = ax_time.bar(short_names, [1e3 * shape_results[n]["encode_time"] for n in names], color=colours.values())
+ax_time.bar_label(bars, fmt="%.2f")
+ax_time.set(ylabel=f"ms to encode the {len(X_test)} held-out images", title="encoding cost (best of 20 runs)")
+for ax in (ax_error, ax_time):
+    ax.margins(y=0.12)   # room for the numbers on the bars
+    ax.grid(alpha=0.3, axis="y")
+fig.legend(loc="outside lower center", ncols=len(names))
+fig.suptitle(f"{lesson.args.data}: three shapes at one parameter budget")
+lesson.show(fig, "09_shapes")
 
 show = 8
 with mg.no_grad():
     grid = [X_test[:show]] + [shape_results[n]["model"](X_test[:show]).numpy() for n in names]
-mg.viz.image_grid(np.concatenate(grid), (side, side), args.out / "09_shape_reconstructions.png",
+mg.viz.image_grid(np.concatenate(grid), (side, side), lesson.path("09_shape_reconstructions"),
                   title="Held-out digits and their reconstructions by each shape",
                   row_titles=["input"] + names)
 
 # %% [markdown]
 # ## 2. The multi-task loss: the parts add up, and the combined gradient is right
-# `AsymmetricAutoencoder.loss_parts(x, y)` returns the three unweighted terms as Tensors; `loss(x, y)`
+# `AsymmetricAutoencoder.loss_parts(x, y=y)` returns the three unweighted terms as Tensors; `loss(x, y=y)`
 # combines them and leaves their values in `last_losses`. First, on a tiny float64 model, recompute the
 # terms by hand from z and the weights, and check that the total is their weighted sum.
 
 # %%
 tiny = mg.models.AsymmetricAutoencoder([n_in, 6, 3], [3, 5, n_in], n_classes=10, alpha=0.7, beta=0.3,
-                                       rng=rng, dtype=np.float64)
+                                       rng=lesson.rng, dtype=np.float64)
 x_tiny, y_tiny = X_train[:16].astype(np.float64), y_train[:16]
-total = tiny.loss(x_tiny, y_tiny).item()
+total = tiny.loss(x_tiny, y=y_tiny).item()
 parts = tiny.last_losses
 with mg.no_grad():
     z_tiny = tiny.encode(x_tiny).numpy()
@@ -206,8 +208,8 @@ for name, value in by_hand.items():
 print(f"  total  {total:.6f} = {parts['recon']:.6f} + 0.7·{parts['class']:.6f} + 0.3·{parts['sparse']:.6f}")
 terms_err = max(abs(parts[k] - v) / abs(v) for k, v in by_hand.items())
 sum_err = abs(total - (parts["recon"] + 0.7 * parts["class"] + 0.3 * parts["sparse"])) / total
-checks.add("terms by hand vs loss_parts (rel. err)", terms_err, terms_err < 1e-12)
-checks.add("total = recon + α·class + β·sparse (rel. err)", sum_err, sum_err < 1e-12)
+lesson.checks.add("terms by hand vs loss_parts (rel. err)", terms_err, terms_err < 1e-12)
+lesson.checks.add("total = recon + α·class + β·sparse (rel. err)", sum_err, sum_err < 1e-12)
 
 # %% [markdown]
 # Now the gradient. `mg.gradcheck(..., mode="directional")` compares ⟨∇L, u⟩ from backward with
@@ -220,15 +222,16 @@ checks.add("total = recon + α·class + β·sparse (rel. err)", sum_err, sum_err
 
 # %%
 params = dict(tiny.named_parameters())
-report = mg.gradcheck(lambda *_: tiny.loss(x_tiny, y_tiny), list(params.values()), mode="directional", seed=1)
+report = mg.gradcheck(lambda *_: tiny.loss(x_tiny, y=y_tiny), list(params.values()), mode="directional", seed=1)
 print(report)
 print(f"smallest |zⱼ| on the batch: {np.abs(z_tiny).min():.2e} (the kink of |z| is far from the ±ε steps)")
-checks.add("directional gradcheck of L (float64)", report.max_rel_error, bool(report) and report.max_rel_error < 1e-8)
+lesson.checks.add("directional gradcheck of L (float64)", report.max_rel_error,
+                  bool(report) and report.max_rel_error < 1e-8)
 for part in ("recon", "class", "sparse"):
-    part_report = mg.gradcheck(lambda *_: tiny.loss_parts(x_tiny, y_tiny)[part], list(params.values()),
+    part_report = mg.gradcheck(lambda *_: tiny.loss_parts(x_tiny, y=y_tiny)[part], list(params.values()),
                                mode="directional", seed=2)
-    checks.add(f"directional gradcheck of L_{part}", part_report.max_rel_error,
-               bool(part_report) and part_report.max_rel_error < 1e-8)
+    lesson.checks.add(f"directional gradcheck of L_{part}", part_report.max_rel_error,
+                      bool(part_report) and part_report.max_rel_error < 1e-8)
 
 
 def gradients(loss):
@@ -237,15 +240,15 @@ def gradients(loss):
     return {name: (np.zeros(p.shape) if p.grad is None else p.grad.copy()) for name, p in params.items()}
 
 
-part_grads = {part: gradients(tiny.loss_parts(x_tiny, y_tiny)[part]) for part in ("recon", "class", "sparse")}
-total_grads = gradients(tiny.loss(x_tiny, y_tiny))
+part_grads = {part: gradients(tiny.loss_parts(x_tiny, y=y_tiny)[part]) for part in ("recon", "class", "sparse")}
+total_grads = gradients(tiny.loss(x_tiny, y=y_tiny))
 print(f"\n{'parameter':<20}{'|∇L_recon|':>12}{'|∇L_class|':>12}{'|∇L_sparse|':>12}")
 for name in params:
     print(f"{name:<20}" + "".join(f"{np.linalg.norm(part_grads[p][name]):>12.3g}" for p in part_grads))
 combined = np.concatenate([(part_grads["recon"][n] + 0.7 * part_grads["class"][n] + 0.3 * part_grads["sparse"][n])
                            .ravel() for n in params])
 linearity_err = mg.relative_error(combined, np.concatenate([total_grads[n].ravel() for n in params]))
-checks.add("∇L = ∇L_recon + α∇L_class + β∇L_sparse", linearity_err, linearity_err < 1e-12)
+lesson.checks.add("∇L = ∇L_recon + α∇L_class + β∇L_sparse", linearity_err, linearity_err < 1e-12)
 
 # %% [markdown]
 # The table shows the division of labour: the decoder gets gradient only from L_recon, the classifier
@@ -264,9 +267,9 @@ checks.add("∇L = ∇L_recon + α∇L_class + β∇L_sparse", linearity_err, li
 def linear_probe_accuracy(train_codes, test_codes):
     """Held-out accuracy of a softmax classifier (one Linear) trained on frozen, standardised codes."""
     mean, std = train_codes.mean(axis=0), train_codes.std(axis=0) + 1e-8   # codes differ in scale across α
-    probe = nn.Linear(train_codes.shape[1], 10, rng=rng)
+    probe = nn.Linear(train_codes.shape[1], 10, rng=lesson.rng)
     mg.fit(probe, lambda p, zb, yb: F.cross_entropy(p(zb), yb), ((train_codes - mean) / std).astype(np.float32),
-           2 * EPOCHS, 128, mg.optim.Adam(probe.parameters(), lr=LR), progress=False, rng=rng, y=y_train)
+           2 * EPOCHS, 128, mg.optim.Adam(probe.parameters(), lr=LR), progress=False, rng=lesson.rng, y=y_train)
     with mg.no_grad():
         predicted = np.argmax(probe((test_codes - mean) / std).numpy(), axis=1)
     return float(np.mean(predicted == y_test))
@@ -275,13 +278,14 @@ def linear_probe_accuracy(train_codes, test_codes):
 alpha_results, part_curves = {}, None
 for alpha in ALPHAS:
     model = mg.models.AsymmetricAutoencoder(symmetric_sizes, symmetric_sizes[::-1], n_classes=10, alpha=alpha,
-                                            rng=rng)
+                                            rng=lesson.rng)
     record = []
     history = train(model, record=record)
     if alpha == 1.0:   # keep the per-epoch average of each part, for the curves below
         per_epoch = np.array_split(np.array([[r["recon"], r["class"], r["sparse"]] for r in record]), EPOCHS)
         part_curves = {name: [float(chunk[:, k].mean()) for chunk in per_epoch]
-                       for k, name in enumerate(("L_recon", "L_class", "L_sparse"))}
+                       for k, name in enumerate((r"$L_{\mathrm{recon}}$", r"$L_{\mathrm{class}}$",
+                                                 r"$L_{\mathrm{sparse}}$"))}
     alpha_results[alpha] = dict(model=model, test_error=float(model.reconstruction_error(X_test).mean()),
                                 own_accuracy=model.accuracy(X_test, y_test),
                                 probe_accuracy=linear_probe_accuracy(codes(model, X_train), codes(model, X_test)))
@@ -291,13 +295,17 @@ for alpha, r in alpha_results.items():
     print(f"{alpha:>6g}{r['test_error']:>14.4f}{r['own_accuracy']:>21.1%}{r['probe_accuracy']:>19.1%}")
 
 baseline = alpha_results[0.0]["probe_accuracy"]
+lesson.record("asymmetric AE data", lesson.args.data)
+lesson.record("asymmetric AE linear probe accuracy, α = 0 codes", baseline)
 for alpha in (a for a in ALPHAS if a > 0):
-    checks.add(f"α = {alpha:g}: held-out acc. > linear probe on α = 0 codes",
-               f"{alpha_results[alpha]['own_accuracy']:.1%} vs {baseline:.1%}",
-               alpha_results[alpha]["own_accuracy"] > baseline)
+    lesson.record(f"asymmetric AE held-out accuracy of its classifier, α = {alpha:g}",
+                  alpha_results[alpha]["own_accuracy"])
+    lesson.checks.add(f"α = {alpha:g}: held-out acc. > linear probe on α = 0 codes",
+                      f"{alpha_results[alpha]['own_accuracy']:.1%} vs {baseline:.1%}",
+                      alpha_results[alpha]["own_accuracy"] > baseline)
 errors = [alpha_results[a]["test_error"] for a in ALPHAS]
-checks.add("the price: held-out MSE at α = 1 > at α = 0", f"{errors[-1]:.4f} vs {errors[0]:.4f}",
-           alpha_results[1.0]["test_error"] > alpha_results[0.0]["test_error"])
+lesson.checks.add("the price: held-out MSE at α = 1 > at α = 0", f"{errors[-1]:.4f} vs {errors[0]:.4f}",
+                  alpha_results[1.0]["test_error"] > alpha_results[0.0]["test_error"])
 
 # %% [markdown]
 # The α = 0 code is far from useless — a linear probe reads the digit off it most of the time (≈ 89% with
@@ -308,27 +316,32 @@ checks.add("the price: held-out MSE at α = 1 > at α = 0", f"{errors[-1]:.4f} v
 # within run-to-run noise of α = 0; α = 1 cost about 20% more error here).
 
 # %%
-# α = 0's own classifier was never trained (chance, printed above): left out so the axis shows the trade-off
+# α = 0's own classifier was never trained (chance, printed above): left out so the axis shows the trade-off.
+# One colour per α, keyed in the legend, instead of text beside the points: labels would sit on markers and lines.
 supervised = [a for a in ALPHAS if a > 0]
-fig, ax = plt.subplots(figsize=(7, 4.8))
+alpha_colours = dict(zip(ALPHAS, plt.get_cmap("viridis")(np.linspace(0, 0.85, len(ALPHAS)))))
+fig, ax = plt.subplots(figsize=(9, 4.8))
 ax.plot([alpha_results[a]["test_error"] for a in supervised], [alpha_results[a]["own_accuracy"] for a in supervised],
-        "o-", ms=7, label="model's own classifier C (α > 0)")
-ax.plot(errors, [alpha_results[a]["probe_accuracy"] for a in ALPHAS], "s--", alpha=0.7,
-        label="linear probe trained on the frozen code")
-ax.axhline(baseline, color="grey", ls=":", label=f"probe on the α = 0 code ({baseline:.1%})")
-for alpha, error in zip(ALPHAS, errors):
-    ax.annotate(f"α = {alpha:g}", (error, alpha_results[alpha]["probe_accuracy"]), textcoords="offset points",
-                xytext=(4, -14), fontsize=9)
+        "-", color="0.6", zorder=1)
+ax.plot(errors, [alpha_results[a]["probe_accuracy"] for a in ALPHAS], "--", color="0.6", zorder=1)
+for alpha, r in alpha_results.items():
+    if alpha > 0:
+        ax.plot(r["test_error"], r["own_accuracy"], "o", ms=8, color=alpha_colours[alpha], zorder=2)
+    ax.plot(r["test_error"], r["probe_accuracy"], "s", ms=8, mfc="white", mec=alpha_colours[alpha], mew=2, zorder=3)
+ax.axhline(baseline, color="grey", ls=":")
+keys = [Line2D([], [], color="0.6", marker="o", mfc="0.3", mec="0.3", label="model's own classifier C (α > 0)"),
+        Line2D([], [], color="0.6", ls="--", marker="s", mfc="white", mec="0.3", mew=2,
+               label="linear probe trained on the frozen code"),
+        Line2D([], [], color="grey", ls=":", label=f"probe on the α = 0 code ({baseline:.1%})")]
+keys += [Line2D([], [], ls="", marker="o", ms=8, color=alpha_colours[a], label=f"α = {a:g}") for a in ALPHAS]
+ax.legend(handles=keys, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9)
 ax.set(xlabel="held-out reconstruction MSE (per pixel)", ylabel="held-out classification accuracy",
-       title=f"α trade-off ({args.data}): a code that knows the digit draws it less well")
-ax.margins(x=0.12)   # room for the α labels
+       title=f"α trade-off ({lesson.args.data}): a code that knows the digit draws it less well")
+ax.margins(0.08)
 ax.grid(alpha=0.3)
-ax.legend(loc="center right")
-fig.tight_layout()
-fig.savefig(args.out / "09_alpha_tradeoff.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "09_alpha_tradeoff")
 
-mg.viz.loss_curves(part_curves, args.out / "09_loss_parts.png", log=True,
+mg.viz.loss_curves(part_curves, lesson.path("09_loss_parts"), log=True,
                    title="α = 1: unweighted parts of L per epoch (β = 0)")
 
 # %% [markdown]
@@ -361,7 +374,7 @@ for beta, weight_decay in [(b, 0.0) for b in BETAS] + [(0.0, 1e-3), (3e-3, 1e-3)
         model = alpha_results[0.0]["model"]   # α = 0, β = 0 is the model trained above
     else:
         model = mg.models.AsymmetricAutoencoder(symmetric_sizes, symmetric_sizes[::-1], n_classes=10, beta=beta,
-                                                rng=rng)
+                                                rng=lesson.rng)
         train(model, weight_decay=weight_decay)
     code = codes(model, X_test)
     beta_results[(beta, weight_decay)] = dict(code=code, test_error=float(model.reconstruction_error(X_test).mean()),
@@ -374,16 +387,16 @@ for (beta, wd), r in beta_results.items():
           f"{r['near_zero_scaled']:>13.1%}{r['l1_over_l2']:>11.2f}{r['decoder_norm']:>11.2f}")
 
 plain = [beta_results[(b, 0.0)] for b in BETAS]
-checks.add("β > 0: more code entries with |z| < 0.1", " → ".join(f"{r['near_zero']:.0%}" for r in plain),
-           all(later["near_zero"] > earlier["near_zero"] for earlier, later in zip(plain, plain[1:])))
-checks.add("β > 0: smaller mean L1 norm of the code", " → ".join(f"{r['l1']:.2g}" for r in plain),
-           all(later["l1"] < earlier["l1"] for earlier, later in zip(plain, plain[1:])))
-checks.add("…by rescaling: decoder weights grow with β", " → ".join(f"{r['decoder_norm']:.3g}" for r in plain),
-           plain[-1]["decoder_norm"] > (1.2 if args.quick else 1.5) * plain[0]["decoder_norm"])  # quick: 6 epochs
+lesson.checks.add("β > 0: more code entries with |z| < 0.1", " → ".join(f"{r['near_zero']:.0%}" for r in plain),
+                  all(later["near_zero"] > earlier["near_zero"] for earlier, later in zip(plain, plain[1:])))
+lesson.checks.add("β > 0: smaller mean L1 norm of the code", " → ".join(f"{r['l1']:.2g}" for r in plain),
+                  all(later["l1"] < earlier["l1"] for earlier, later in zip(plain, plain[1:])))
+lesson.checks.add("…by rescaling: decoder weights grow with β", " → ".join(f"{r['decoder_norm']:.3g}" for r in plain),
+                  plain[-1]["decoder_norm"] > lesson.pick(full=1.5, quick=1.2) * plain[0]["decoder_norm"])
 pinned_free, pinned_l1 = beta_results[(0.0, 1e-3)], beta_results[(3e-3, 1e-3)]
-checks.add("with weight decay β makes the code truly sparser: ‖z‖₁/‖z‖₂",
-           f"{pinned_l1['l1_over_l2']:.2f} vs {pinned_free['l1_over_l2']:.2f}",
-           pinned_l1["l1_over_l2"] < 0.9 * pinned_free["l1_over_l2"])
+lesson.checks.add("with weight decay β makes the code truly sparser: ‖z‖₁/‖z‖₂",
+                  f"{pinned_l1['l1_over_l2']:.2f} vs {pinned_free['l1_over_l2']:.2f}",
+                  pinned_l1["l1_over_l2"] < 0.9 * pinned_free["l1_over_l2"])
 
 # %% [markdown]
 # The absolute measures obey β: the code shrinks by orders of magnitude and almost every entry ends
@@ -413,9 +426,7 @@ ax_scaled.set(xlabel="zⱼ / RMS(z)", ylabel="count",
               title="Code shape (scale removed): sparse with weight decay")
 ax_raw.legend(fontsize=8, loc="upper left")
 ax_scaled.legend(fontsize=8)
-fig.tight_layout()
-fig.savefig(args.out / "09_code_histograms.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "09_code_histograms")
 
 # %% [markdown]
 # ## What held
@@ -426,5 +437,4 @@ plt.close(fig)
 # sparser one only once the decoder cannot undo the shrinking.
 
 # %%
-print(f"\nlesson ran in {time.perf_counter() - started:.1f} s")
-checks.assert_all()
+lesson.finish()

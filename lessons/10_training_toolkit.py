@@ -21,22 +21,16 @@
 # gradient's scale.
 
 # %%
-import time
-
 import numpy as np
 
 import minigrad_ae as mg
-import minigrad_ae.viz  # noqa: F401  (imported before pyplot: it picks the Agg backend when there is no display)
+from minigrad_ae import lesson as kit
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 from minigrad_ae import nn
-from minigrad_ae.lesson import Checks, lesson_args
 from minigrad_ae.nn import functional as F
 
-args = lesson_args("Lesson 10: optimizers, learning-rate schedules, weight decay, dropout, BatchNorm, early stopping")
-checks = Checks("Lesson 10 checks")
-rng = np.random.default_rng(args.seed)
-started = time.perf_counter()
+lesson = kit.start("Lesson 10: optimizers, learning-rate schedules, weight decay, dropout, BatchNorm, early stopping")
 
 # %% [markdown]
 # ## 1. One Adam step by hand
@@ -83,10 +77,10 @@ print(f"θ₁ by hand {hand[0]:.12f}, by mg.optim.Adam {package[0]:.12f}, "
       f"without bias correction {no_correction:.6f}")
 print("five steps, by hand:   ", " ".join(f"{t:.10f}" for t in hand))
 print("five steps, by package:", " ".join(f"{t:.10f}" for t in package))
-checks.add("Adam θ₁: package vs published 0.9000000005", abs(package[0] - 0.9000000005),
-           abs(package[0] - 0.9000000005) < 1e-15)
+lesson.checks.add("Adam θ₁: package vs published 0.9000000005", abs(package[0] - 0.9000000005),
+                  abs(package[0] - 0.9000000005) < 1e-15)
 step_error = max(abs(a - b) for a, b in zip(hand, package))
-checks.add("Adam, 5 steps: hand formula vs mg.optim.Adam", step_error, step_error < 1e-15)
+lesson.checks.add("Adam, 5 steps: hand formula vs mg.optim.Adam", step_error, step_error < 1e-15)
 
 # %% [markdown]
 # Scale the function by 1000: f(θ) = 1000 θ², g = 2000. SGD's first step η·g would jump from 1 to
@@ -96,22 +90,22 @@ checks.add("Adam, 5 steps: hand formula vs mg.optim.Adam", step_error, step_erro
 steep = adam_by_package(1.0, lambda th: 1000 * th ** 2, lr=0.1, steps=1)[0]
 print(f"f = 1000 θ²: Adam θ₁ = {steep:.12f} (SGD with the same η: {1 - 0.1 * 2000:.0f})")
 first_step_error = abs((1 - steep) - 0.1)
-checks.add("Adam's first step is η whatever the gradient's scale", first_step_error, first_step_error < 1e-9)
+lesson.checks.add("Adam's first step is η whatever the gradient's scale", first_step_error, first_step_error < 1e-9)
 
 # %% [markdown]
 # ## 2. Four optimizers, one autoencoder
 # The 64-32-8-32-64 MLP autoencoder on the bundled 8×8 digits, loss L = mean((x̂ − x)²). Every run
 # starts from the **same initial weights** and sees the **same batches in the same order**: two
-# generators seeded once from `rng`, re-created for each run. Only the update rule and η differ.
+# generators seeded once from `lesson.rng`, re-created for each run. Only the update rule and η differ.
 #
 # A fair race needs each optimizer at a good learning rate, so each gets a small grid (factors of
 # ~3) and we keep its best. The grids are far apart on purpose: look at the gradient's size first.
 
 # %%
 X, y = mg.data.load_digits()
-X_train, X_val = mg.data.train_test_split(X, test_fraction=0.2, rng=rng)
+X_train, X_val = mg.data.train_test_split(X, test_fraction=0.2, rng=lesson.rng)
 n_pixels = X.shape[1]
-init_seed, batch_seed = (int(s) for s in rng.integers(2 ** 31, size=2))
+init_seed, batch_seed = (int(s) for s in lesson.rng.integers(2 ** 31, size=2))
 
 
 def same_init():
@@ -158,7 +152,7 @@ print(f"so an SGD step with η = 0.01 moves a typical weight by η·|g| = {0.01 
 
 # %%
 BATCH = 32
-EPOCHS = 3 if args.quick else 16
+EPOCHS = lesson.pick(full=16, quick=3)
 OPTIMIZERS = {  # name -> (optimizer from (params, lr), learning rates to try; --quick tries the middle one)
     "SGD": (lambda params, lr: mg.optim.SGD(params, lr), [10.0, 30.0, 100.0]),
     "SGD + momentum 0.9": (lambda params, lr: mg.optim.SGD(params, lr, momentum=0.9), [1.0, 3.0, 10.0]),
@@ -174,7 +168,7 @@ def final_loss(history):
 
 runs = {}   # (optimizer name, lr) -> History
 for name, (make_optimizer, lrs) in OPTIMIZERS.items():
-    for lr in (lrs[1:2] if args.quick else lrs):
+    for lr in lesson.pick(full=lrs, quick=lrs[1:2]):
         model = make_autoencoder(same_init())
         runs[name, lr] = mg.fit(model, reconstruction_loss, X_train, EPOCHS, BATCH,
                                 make_optimizer(model.parameters(), lr), rng=same_batches(), progress=False)
@@ -205,14 +199,12 @@ ax_curves.xaxis.set_major_locator(MaxNLocator(integer=True))
 for ax in (ax_curves, ax_grid):
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=9)
-fig.tight_layout()
-fig.savefig(args.out / "10_optimizers.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "10_optimizers")
 
 adam_loss, sgd_loss = final_loss(runs["Adam", best_lr["Adam"]]), final_loss(runs["SGD", best_lr["SGD"]])
 print(f"best Adam {adam_loss:.4f} vs best plain SGD {sgd_loss:.4f}: Adam's loss is "
       f"{(1 - adam_loss / sgd_loss):.0%} lower at the same budget")
-checks.add("Adam (best η) loss < plain SGD (best η) loss", adam_loss / sgd_loss, adam_loss < sgd_loss)
+lesson.checks.add("Adam (best η) loss < plain SGD (best η) loss", adam_loss / sgd_loss, adam_loss < sgd_loss)
 
 # %% [markdown]
 # Read the right panel first: plain SGD's good η is thousands of times Adam's, because its step is
@@ -258,20 +250,21 @@ def triangular_lr(it, low, high, step):
 
 batches_per_epoch = int(np.ceil(len(X_train) / BATCH))
 LR_LOW, LR_HIGH = 1.0, 10.0
-step_size_up = batches_per_epoch * (1 if args.quick else 2)   # Smith: 2–10 epochs' worth; ends on a low rate
+step_size_up = batches_per_epoch * lesson.pick(full=2, quick=1)   # Smith: 2–10 epochs' worth; ends on a low rate
 model = make_autoencoder(same_init())
 optimizer = mg.optim.SGD(model.parameters(), LR_LOW, momentum=0.9)
-recorder = RecordedSchedule(mg.optim.CyclicLR(optimizer, LR_LOW, LR_HIGH, step_size_up=step_size_up))
+recorder = RecordedSchedule(mg.optim.CyclicLR(optimizer, LR_LOW, LR_HIGH, step_size_up=step_size_up,
+                                                 cycle_momentum=False))   # keep momentum 0.9 as in the comparison
 clr_history = mg.fit(model, reconstruction_loss, X_train, EPOCHS, BATCH, optimizer, schedule=recorder,
                      rng=same_batches(), progress=False)
 
 used = np.array(recorder.lrs[:-1])   # the last entry was set after the last batch, for a batch that never came
 iterations = np.arange(len(used))
 formula_error = np.abs(used - triangular_lr(iterations, LR_LOW, LR_HIGH, step_size_up)).max()
-checks.add("CyclicLR rate vs the triangular formula (max err)", float(formula_error), formula_error < 1e-9)
+lesson.checks.add("CyclicLR rate vs the triangular formula (max err)", float(formula_error), formula_error < 1e-9)
 per_batch = len(used) == EPOCHS * batches_per_epoch and np.allclose(
     clr_history.lr, used[::batches_per_epoch], rtol=0, atol=1e-12)
-checks.add("fit stepped CyclicLR once per batch", f"{len(used)} steps", per_batch)
+lesson.checks.add("fit stepped CyclicLR once per batch", f"{len(used)} steps", per_batch)
 
 constant = {lr: runs["SGD + momentum 0.9", lr] for n, lr in runs if n == "SGD + momentum 0.9"}
 print(f"SGD + momentum, {EPOCHS} epochs: cyclic η {LR_LOW:g}..{LR_HIGH:g} → {final_loss(clr_history):.4f}; "
@@ -299,9 +292,7 @@ ax_loss.xaxis.set_major_locator(MaxNLocator(integer=True))
 for ax in (ax_lr, ax_loss):
     ax.grid(alpha=0.3)
 ax_loss.legend(fontsize=9)
-fig.tight_layout()
-fig.savefig(args.out / "10_cyclic_lr.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "10_cyclic_lr")
 
 # %% [markdown]
 # The cyclic run's loss is not monotone: it climbs while η is high and drops while η comes back down,
@@ -315,15 +306,6 @@ plt.close(fig)
 # Same init, same batches, SGD + momentum at η = 3; we watch ‖θ‖ (all parameters) after each epoch.
 
 # %%
-def fit_epoch_by_epoch(model, optimizer, X_fit, epochs, batch_size, batch_rng, measure):
-    """mg.fit one epoch at a time (the same batches as one call with `epochs`), measure(model) after each."""
-    measured = []
-    for _ in range(epochs):
-        mg.fit(model, reconstruction_loss, X_fit, 1, batch_size, optimizer, rng=batch_rng, progress=False)
-        measured.append(measure(model))
-    return measured
-
-
 def parameter_norm(model):
     return float(np.sqrt(sum(np.sum(p.data.astype(np.float64) ** 2) for p in model.parameters())))
 
@@ -331,16 +313,16 @@ def parameter_norm(model):
 decay_norms, decay_val = {}, {}
 for decay in (0.0, 3e-5, 3e-4):
     model = make_autoencoder(same_init())
-    start_norm = parameter_norm(model)
+    decay_norms[decay] = norms = [parameter_norm(model)]
     optimizer = mg.optim.SGD(model.parameters(), 3.0, momentum=0.9, weight_decay=decay)
-    decay_norms[decay] = [start_norm] + fit_epoch_by_epoch(model, optimizer, X_train, EPOCHS, BATCH,
-                                                           same_batches(), parameter_norm)
+    mg.fit(model, reconstruction_loss, X_train, EPOCHS, BATCH, optimizer, rng=same_batches(), progress=False,
+           on_epoch=lambda m, history: norms.append(parameter_norm(m)))  # ‖θ‖ after every epoch
     decay_val[decay] = mg.evaluate(model, reconstruction_loss, X_val)
     print(f"λ = {decay:<6g} ‖θ‖ {decay_norms[decay][0]:.2f} → {decay_norms[decay][-1]:.2f}, "
           f"validation loss {decay_val[decay]:.4f}")
 final_norms = [decay_norms[d][-1] for d in (0.0, 3e-5, 3e-4)]
-checks.add("weight decay shrinks ‖θ‖: λ=0 > 3e-5 > 3e-4", " > ".join(f"{n:.1f}" for n in final_norms),
-           final_norms[0] > final_norms[1] > final_norms[2])
+lesson.checks.add("weight decay shrinks ‖θ‖: λ=0 > 3e-5 > 3e-4", " > ".join(f"{n:.1f}" for n in final_norms),
+                  final_norms[0] > final_norms[1] > final_norms[2])
 
 fig, ax = plt.subplots(figsize=(6.8, 4.3))
 for decay, style in zip(decay_norms, ["-", "--", ":"]):
@@ -351,9 +333,7 @@ ax.set(xlabel="epoch (0 = initial weights)", ylabel="‖θ‖₂ over all parame
 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 ax.grid(alpha=0.3)
 ax.legend()
-fig.tight_layout()
-fig.savefig(args.out / "10_weight_decay.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "10_weight_decay")
 
 # %% [markdown]
 # Without decay the weights grow as the model learns; a small λ holds them back, a large one keeps
@@ -368,7 +348,7 @@ plt.close(fig)
 # First what it does, on the first layer's outputs of a fresh model:
 
 # %%
-first_layer = nn.Linear(n_pixels, 32, rng=rng)
+first_layer = nn.Linear(n_pixels, 32, rng=lesson.rng)
 batchnorm = nn.BatchNorm1d(32)   # γ = 1, β = 0 at the start, so y is just the standardised h
 with mg.no_grad():
     h = first_layer(X_train[:256]).numpy()
@@ -377,7 +357,7 @@ by_hand = (h - h.mean(axis=0)) / np.sqrt(h.var(axis=0) + batchnorm.eps)
 print(f"per-feature mean of y: |max| {np.abs(normalised.mean(axis=0)).max():.1e}; per-feature variance "
       f"{normalised.var(axis=0).min():.4f}..{normalised.var(axis=0).max():.4f} (σ²/(σ² + ε), just under 1)")
 bn_error = float(np.abs(normalised - by_hand).max())
-checks.add("BatchNorm (train mode) vs (h − μ_B)/√(σ²_B + ε) by hand", bn_error, bn_error < 1e-5)
+lesson.checks.add("BatchNorm (train mode) vs (h − μ_B)/√(σ²_B + ε) by hand", bn_error, bn_error < 1e-5)
 
 # %% [markdown]
 # Where should it go in a hidden layer: Linear → BN → activation (the original paper), or
@@ -386,7 +366,7 @@ checks.add("BatchNorm (train mode) vs (h − μ_B)/√(σ²_B + ε) by hand", bn
 # network's loss uses batch statistics and is not comparable).
 
 # %%
-BN_EPOCHS = 2 if args.quick else 10
+BN_EPOCHS = lesson.pick(full=10, quick=2)
 bn_curves, bn_seconds = {}, {}
 for placement, label in [(None, "no BatchNorm"), ("before", "Linear → BN → LeakyReLU"),
                          ("after", "Linear → LeakyReLU → BN")]:
@@ -396,8 +376,8 @@ for placement, label in [(None, "no BatchNorm"), ("before", "Linear → BN → L
     bn_curves[label], bn_seconds[label] = history.val_loss, sum(history.time) / history.epochs
     print(f"{label:<24} val loss epoch 1 {history.val_loss[0]:.4f}, epoch {BN_EPOCHS} {history.val_loss[-1]:.4f}"
           f"  ({bn_seconds[label] * 1000:.0f} ms per epoch)")
-mg.viz.loss_curves(bn_curves, args.out / "10_batchnorm.png", log=True,
-                   title=f"validation loss, Adam η = 0.01: BatchNorm placement ({BN_EPOCHS} epochs)")
+mg.viz.loss_curves(bn_curves, lesson.path("10_batchnorm"), log=True,
+                   title=f"validation MSE per pixel, Adam η = 0.01: BatchNorm placement ({BN_EPOCHS} epochs)")
 
 # %% [markdown]
 # Read the measurement, not a rule: on this small model BatchNorm mostly speeds up the first epochs;
@@ -409,7 +389,7 @@ mg.viz.loss_curves(bn_curves, args.out / "10_batchnorm.png", log=True,
 # the expected output is unchanged (**inverted dropout**); in eval mode it is the identity.
 
 # %%
-dropout = nn.Dropout(0.5, rng=rng)
+dropout = nn.Dropout(0.5, rng=lesson.rng)
 ones = mg.tensor(np.ones((200, 64), dtype=np.float32))
 dropout.train()
 dropped = dropout(ones).numpy()
@@ -417,10 +397,10 @@ dropout.eval()
 kept = dropout(ones).numpy()
 print(f"train mode: values {np.unique(dropped)}, fraction zeroed {np.mean(dropped == 0):.3f}, "
       f"mean {dropped.mean():.3f} (expected 1)")
-checks.add("Dropout is the identity in eval mode", "exact" if np.array_equal(kept, ones.numpy()) else "differs",
-           np.array_equal(kept, ones.numpy()))
-checks.add("Dropout in train mode keeps the mean (|mean − 1|)", abs(float(dropped.mean()) - 1),
-           abs(float(dropped.mean()) - 1) < 0.05 and set(np.unique(dropped)) == {0.0, 2.0})
+lesson.checks.add("Dropout is the identity in eval mode", "exact" if np.array_equal(kept, ones.numpy()) else "differs",
+                  np.array_equal(kept, ones.numpy()))
+lesson.checks.add("Dropout in train mode keeps the mean (|mean − 1|)", abs(float(dropped.mean()) - 1),
+                  abs(float(dropped.mean()) - 1) < 0.05 and set(np.unique(dropped)) == {0.0, 2.0})
 
 # %% [markdown]
 # Its effect shows when a model can over-fit: a **small training slice** (100 digits) and a wider
@@ -430,7 +410,7 @@ checks.add("Dropout in train mode keeps the mean (|mean − 1|)", abs(float(drop
 # %%
 SMALL, WIDE, SMALL_BATCH = 100, 256, 10
 X_small = X_train[:SMALL]
-OVERFIT_EPOCHS = 20 if args.quick else 60
+OVERFIT_EPOCHS = lesson.pick(full=60, quick=20)
 
 
 def train_and_val_loss(model):
@@ -439,14 +419,16 @@ def train_and_val_loss(model):
 
 dropout_curves = {}
 for p in (0.0, 0.2):
-    model = make_autoencoder(same_init(), hidden=WIDE, dropout=p, dropout_rng=rng)
-    dropout_curves[p] = np.array(fit_epoch_by_epoch(model, mg.optim.Adam(model.parameters(), 3e-3), X_small,
-                                                    OVERFIT_EPOCHS, SMALL_BATCH, same_batches(), train_and_val_loss))
+    model = make_autoencoder(same_init(), hidden=WIDE, dropout=p, dropout_rng=lesson.rng)
+    curve = []
+    mg.fit(model, reconstruction_loss, X_small, OVERFIT_EPOCHS, SMALL_BATCH, mg.optim.Adam(model.parameters(), 3e-3),
+           rng=same_batches(), progress=False, on_epoch=lambda m, history: curve.append(train_and_val_loss(m)))
+    dropout_curves[p] = np.array(curve)
     train_loss, val_loss = dropout_curves[p][-1]
     print(f"dropout p = {p}: train {train_loss:.4f}, val {val_loss:.4f}, gap {val_loss - train_loss:.4f}, "
           f"best val {dropout_curves[p][:, 1].min():.4f}")
 gaps = {p: curve[-1, 1] - curve[-1, 0] for p, curve in dropout_curves.items()}
-checks.add("dropout 0.2 narrows the train/val gap", f"{gaps[0.0]:.4f} → {gaps[0.2]:.4f}", gaps[0.2] < gaps[0.0])
+lesson.checks.add("dropout 0.2 narrows the train/val gap", f"{gaps[0.0]:.4f} → {gaps[0.2]:.4f}", gaps[0.2] < gaps[0.0])
 
 fig, ax = plt.subplots(figsize=(6.8, 4.3))
 for p, colour in zip(dropout_curves, ["tab:blue", "tab:green"]):
@@ -458,9 +440,7 @@ ax.set(yscale="log", xlabel="epoch", ylabel="reconstruction loss (log scale)",
 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 ax.grid(alpha=0.3, which="both")
 ax.legend(fontsize=9)
-fig.tight_layout()
-fig.savefig(args.out / "10_dropout.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "10_dropout")
 
 # %% [markdown]
 # Dropout makes the training set harder to memorise: the training loss (dashed) stays higher, the
@@ -475,8 +455,8 @@ plt.close(fig)
 # best), not the last ones.
 
 # %%
-PATIENCE = 5 if args.quick else 10
-MAX_EPOCHS = 60 if args.quick else 100
+PATIENCE = lesson.pick(full=10, quick=5)
+MAX_EPOCHS = lesson.pick(full=100, quick=60)
 model = make_autoencoder(same_init(), hidden=WIDE)
 stopper = mg.optim.EarlyStopping(patience=PATIENCE)
 history = mg.fit(model, reconstruction_loss, X_small, MAX_EPOCHS, SMALL_BATCH, mg.optim.Adam(model.parameters(), 3e-3),
@@ -485,16 +465,16 @@ print(history.summary())
 restored_val = mg.evaluate(model, reconstruction_loss, X_val, batch_size=256)   # the batches fit evaluates with
 print(f"after fit: val loss {restored_val:.6f}; best recorded {min(history.val_loss):.6f} (epoch "
       f"{history.best_epoch}); last epoch's {history.val_loss[-1]:.6f}")
-checks.add("early stopping stopped before the epoch limit", f"epoch {history.epochs}/{MAX_EPOCHS}",
-           history.stopped_early and history.epochs == history.best_epoch + PATIENCE < MAX_EPOCHS)
-checks.add("restored weights: val loss == best recorded", abs(restored_val - min(history.val_loss)),
-           restored_val == min(history.val_loss) and restored_val < history.val_loss[-1])
+lesson.checks.add("early stopping stopped before the epoch limit", f"epoch {history.epochs}/{MAX_EPOCHS}",
+                  history.stopped_early and history.epochs == history.best_epoch + PATIENCE < MAX_EPOCHS)
+lesson.checks.add("restored weights: val loss == best recorded", abs(restored_val - min(history.val_loss)),
+                  restored_val == min(history.val_loss) and restored_val < history.val_loss[-1])
 shared = min(history.epochs, OVERFIT_EPOCHS)
 same_path = np.allclose(history.val_loss[:shared], dropout_curves[0.0][:shared, 1], rtol=1e-5, atol=0)
-checks.add("same init + batches: same val curve as section 6", f"{shared} epochs", same_path)
+lesson.checks.add("same init + batches: same val curve as section 6", f"{shared} epochs", same_path)
 
 # %%
-fig, (ax_all, ax_zoom) = plt.subplots(1, 2, figsize=(13, 4.6))
+fig, (ax_all, ax_zoom) = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
 zoom_from = max(1, history.best_epoch // 2)   # the right panel: linear scale, from half-way to the best epoch
 for ax, first in ((ax_all, 1), (ax_zoom, zoom_from)):
     full = np.arange(first, OVERFIT_EPOCHS + 1)
@@ -511,10 +491,8 @@ for ax, first in ((ax_all, 1), (ax_zoom, zoom_from)):
     ax.grid(alpha=0.3, which="both")
 ax_all.set(yscale="log", title=f"early stopping on {SMALL} training digits (64-{WIDE}-8-{WIDE}-64, Adam)")
 ax_zoom.set(title="zoom on the validation loss: it bottoms out, then turns up")
-ax_all.legend(fontsize=8)
-fig.tight_layout()
-fig.savefig(args.out / "10_early_stopping.png", dpi=120)
-plt.close(fig)
+fig.legend(*ax_all.get_legend_handles_labels(), loc="outside lower center", ncols=5)  # below the panels: hides nothing
+lesson.show(fig, "10_early_stopping")
 
 # %% [markdown]
 # ## What held
@@ -526,5 +504,4 @@ plt.close(fig)
 # stopped on the turned-up validation curve and left the model with its best weights.
 
 # %%
-print(f"\nlesson ran in {time.perf_counter() - started:.1f} s; figures in {args.out}")
-checks.assert_all()
+lesson.finish()

@@ -36,17 +36,13 @@ import time
 import numpy as np
 
 import minigrad_ae as mg
-import minigrad_ae.viz  # noqa: F401  (before pyplot: picks the Agg backend when there is no display)
-import matplotlib.pyplot as plt  # noqa: E402
-from minigrad_ae.lesson import Checks, lesson_args
+from minigrad_ae import lesson as kit
+import matplotlib.pyplot as plt
 from minigrad_ae.models import AdversarialAutoencoder, mixture_of_gaussians_prior
 from minigrad_ae.nn import functional as F
 
-args = lesson_args("Lesson 13: the adversarial autoencoder — a discriminator matches the codes to a prior",
+lesson = kit.start("Lesson 13: the adversarial autoencoder — a discriminator matches the codes to a prior",
                    data=True)
-checks = Checks("Lesson 13 checks")
-rng = np.random.default_rng(args.seed)
-started = time.perf_counter()
 
 # %% [markdown]
 # ## 1. Data, prior, and a yardstick for "the codes look like the prior"
@@ -68,21 +64,21 @@ started = time.perf_counter()
 #       E(Z, P) = 2 E‖z − p‖ − E‖z − z′‖ − E‖p − p′‖
 #
 #   On finite samples its floor is what two independent prior samples of the same size give. We use
-#   the first 1000 codes (digits: 1797 in all) against one fixed sample of 1000 prior draws.
+#   the first 1,000 codes (digits: 1,797 in all) against one fixed sample of 1,000 prior draws.
 
 # %%
-if args.data == "digits":
+if lesson.args.data == "digits":
     X, y = mg.data.load_digits()
     image_shape, hidden, epochs_full = (8, 8), [128, 64], 100
-elif args.data == "mnist-sample":
+elif lesson.args.data == "mnist-sample":
     X, y, _, _ = mg.data.load_mnist_sample()
     image_shape, hidden, epochs_full = (28, 28), [256, 64], 40
 else:  # full MNIST: downloaded once, then a random 10,000 of the 60,000 keep a run in minutes
     X, y = mg.data.load_mnist("train", download=True)
-    keep = rng.choice(len(X), size=10_000, replace=False)
+    keep = lesson.rng.choice(len(X), size=10_000, replace=False)
     X, y = X[keep], y[keep]
     image_shape, hidden, epochs_full = (28, 28), [256, 64], 20
-EPOCHS = 10 if args.quick else epochs_full
+EPOCHS = lesson.pick(full=epochs_full, quick=10)
 BATCH, LR, REG_LR = 64, 1e-3, 1e-3
 DISC_HIDDEN = [64, 64]
 N_COMPONENTS, RADIUS, STD = 10, 4.0, 0.5
@@ -90,7 +86,7 @@ prior = mixture_of_gaussians_prior(N_COMPONENTS, RADIUS, STD)
 angles = 2 * np.pi * np.arange(N_COMPONENTS) / N_COMPONENTS
 centres = RADIUS * np.stack([np.cos(angles), np.sin(angles)], axis=1)   # the means the prior uses
 X_eval, y_eval = X[:2000], y[:2000]      # the codes we measure: all digits, or the first 2000 MNIST images
-print(f"{args.data}: {X.shape[0]} images of {X.shape[1]} pixels; architecture {X.shape[1]}-"
+print(f"{lesson.args.data}: {X.shape[0]} images of {X.shape[1]} pixels; architecture {X.shape[1]}-"
       f"{'-'.join(map(str, hidden))}-2, discriminator 2-{'-'.join(map(str, DISC_HIDDEN))}-1; {EPOCHS} epochs")
 
 
@@ -123,9 +119,9 @@ def match_statistics(z):
 
 
 N_ENERGY = 1000                                  # codes per energy distance: 10⁶ pairs, a fraction of a second
-reference = prior(N_ENERGY, rng)                 # the prior sample every cloud of codes is compared with
+reference = prior(N_ENERGY, lesson.rng)          # the prior sample every cloud of codes is compared with
 reference_spread = pairwise_mean_distance(reference)
-prior_samples = prior(len(X_eval), rng)          # an independent prior sample, measured like the codes
+prior_samples = prior(len(X_eval), lesson.rng)   # an independent prior sample, measured like the codes
 prior_stats = match_statistics(prior_samples)
 print(f"prior vs prior: within 3σ {prior_stats['within']:.3f}, occupancy TV {prior_stats['tv']:.3f}, "
       f"energy distance {prior_stats['energy']:.4f} (the sampling floor)")
@@ -143,7 +139,7 @@ def softplus(t):
     return np.logaddexp(0.0, t)   # log(1 + eᵗ) without overflow
 
 
-init_seed, batch_seed, prior_seed, check_seed = (int(s) for s in rng.integers(2 ** 31, size=4))
+init_seed, batch_seed, prior_seed, check_seed = (int(s) for s in lesson.rng.integers(2 ** 31, size=4))
 model = AdversarialAutoencoder(X.shape[1], hidden, 2, DISC_HIDDEN, prior=prior, rng=np.random.default_rng(init_seed))
 xb = X[:BATCH]
 with mg.no_grad():
@@ -158,7 +154,7 @@ hand_gen = softplus(-logit_codes).mean()
 print(f"L_disc: by hand {hand_disc:.7f}, package {package_disc:.7f};  L_gen: by hand {hand_gen:.7f}, "
       f"package {package_gen:.7f}  (log 2 = {np.log(2):.7f})")
 loss_error = max(abs(hand_disc - package_disc) / hand_disc, abs(hand_gen - package_gen) / hand_gen)
-checks.add("L_disc, L_gen: softplus by hand vs package (rel err)", loss_error, loss_error < 1e-5)
+lesson.checks.add("L_disc, L_gen: softplus by hand vs package (rel err)", loss_error, loss_error < 1e-5)
 
 # %% [markdown]
 # ## 3. Why each step must leave the other player alone
@@ -191,7 +187,8 @@ model.discriminator.zero_grad()
 cosines = np.sum(grad_fake_term * grad_gen, axis=1) / (
     np.linalg.norm(grad_fake_term, axis=1) * np.linalg.norm(grad_gen, axis=1))
 print(f"cosine between the two gradients, per code: {cosines.min():.6f} .. {cosines.max():.6f}")
-checks.add("∂(codes term of L_disc)/∂z vs ∂L_gen/∂z: max cosine", float(cosines.max()), cosines.max() < -0.9999)
+lesson.checks.add("∂(codes term of L_disc)/∂z vs ∂L_gen/∂z: max cosine", float(cosines.max()),
+                  cosines.max() < -0.9999)
 
 
 def who_moved(step):
@@ -209,9 +206,10 @@ moved = {"disc_step": who_moved(lambda m, opt: m.disc_step(xb, opt, rng=np.rando
          "recon_step": who_moved(lambda m, opt: m.recon_step(xb, opt))}
 for step_name, parts in moved.items():
     print(f"{step_name:<10} with Adam over all parameters moved: {', '.join(parts)}")
-checks.add("disc_step moves only the discriminator", ", ".join(moved["disc_step"]),
-           moved["disc_step"] == ["discriminator"])
-checks.add("gen_step moves only the encoder", ", ".join(moved["gen_step"]), moved["gen_step"] == ["encoder"])
+lesson.checks.add("disc_step moves only the discriminator", ", ".join(moved["disc_step"]),
+                  moved["disc_step"] == ["discriminator"])
+lesson.checks.add("gen_step moves only the encoder", ", ".join(moved["gen_step"]),
+                  moved["gen_step"] == ["encoder"])
 
 # %% [markdown]
 # The package's own optimizers respect this anyway (`make_optimizers` gives the discriminator step an
@@ -222,11 +220,11 @@ checks.add("gen_step moves only the encoder", ", ".join(moved["gen_step"]), move
 # ## 4. Training, with and without the adversarial phase
 # Two copies of the same autoencoder, **same initial weights, same batches in the same order**:
 #
-# - the AAE runs `train_step` (reconstruction, discriminator, generator) on every batch;
-# - the plain AE runs only `recon_step` on every batch.
+# - the AAE runs `train_step` (reconstruction, discriminator, generator) on every batch: `mg.fit` with
+#   `step=` that method and the three optimizers, so its History keeps all three losses;
+# - the plain AE is trained by `mg.fit` on the model's own loss, the reconstruction: `recon_step` on every batch.
 #
-# After each epoch we encode the data and measure how prior-like the codes are. (`fit_adversarial`
-# is this loop without the per-epoch measurement.)
+# After each epoch (`on_epoch`) we encode the data and measure how prior-like the codes are.
 
 # %%
 def encode(model, X):
@@ -238,37 +236,34 @@ aae = AdversarialAutoencoder(X.shape[1], hidden, 2, DISC_HIDDEN, prior=prior, rn
 plain = AdversarialAutoencoder(X.shape[1], hidden, 2, DISC_HIDDEN, prior=prior, rng=np.random.default_rng(init_seed))
 codes_init = encode(aae, X_eval)
 init_stats = match_statistics(codes_init)
-aae_optimizers = aae.make_optimizers(lr=LR, reg_lr=REG_LR)     # (opt_ae, opt_disc, opt_gen)
-plain_opt_ae = plain.make_optimizers(lr=LR)[0]                 # the same Adam for encoder + decoder
-aae_batches, plain_batches = np.random.default_rng(batch_seed), np.random.default_rng(batch_seed)
 prior_rng = np.random.default_rng(prior_seed)                  # the discriminator's prior samples
 
 CURVE_N = 500   # the per-epoch energy distance uses 500 codes (cheap enough every epoch); its floor:
-curve_floor = energy_to_prior(prior(CURVE_N, rng))
-history = {"recon": [], "disc": [], "gen": [], "plain recon": [], "aae within": [], "plain within": [],
-           "aae energy": [], "plain energy": []}
-train_started = time.perf_counter()
-aae.train()
-plain.train()
-for epoch in range(1, EPOCHS + 1):
-    totals = dict.fromkeys(["recon", "disc", "gen", "plain recon"], 0.0)
-    for xb in mg.data.batches(X, batch_size=BATCH, shuffle=True, rng=aae_batches):
-        for phase, value in aae.train_step(xb, *aae_optimizers, rng=prior_rng).items():
-            totals[phase] += value * len(xb)
-    for xb in mg.data.batches(X, batch_size=BATCH, shuffle=True, rng=plain_batches):
-        totals["plain recon"] += plain.recon_step(xb, plain_opt_ae) * len(xb)
-    for name, total in totals.items():
-        history[name].append(total / len(X))
-    for name, model_ in (("aae", aae), ("plain", plain)):
-        z = encode(model_, X_eval)
+curve_floor = energy_to_prior(prior(CURVE_N, lesson.rng))
+history = {"aae within": [], "plain within": [], "aae energy": [], "plain energy": []}
+
+
+def measure(name):
+    """An on_epoch callback: how prior-like the codes of the model called ``name`` are after each epoch."""
+    def after_epoch(model, fit_history):
+        z = encode(model, X_eval)
         history[f"{name} within"].append(within_3sigma(z))
         history[f"{name} energy"].append(energy_to_prior(z[:CURVE_N]))
-    if epoch == 1 or epoch % 10 == 0 or epoch == EPOCHS:
-        print(f"epoch {epoch:>3}: recon {history['recon'][-1]:.4f} (plain AE {history['plain recon'][-1]:.4f}), "
-              f"disc {history['disc'][-1]:.3f}, gen {history['gen'][-1]:.3f}; energy distance: AAE "
-              f"{history['aae energy'][-1]:.3f}, plain AE {history['plain energy'][-1]:.3f}")
-aae.eval()
-plain.eval()
+    return after_epoch
+
+
+train_started = time.perf_counter()
+aae_history = mg.fit(aae, X=X, epochs=EPOCHS, batch_size=BATCH, optimizer=aae.make_optimizers(lr=LR, reg_lr=REG_LR),
+                     step=lambda model, xb, optimizers: model.train_step(xb, optimizers, rng=prior_rng),
+                     rng=np.random.default_rng(batch_seed), progress=False, on_epoch=measure("aae"))
+plain_history = mg.fit(plain, X=X, epochs=EPOCHS, batch_size=BATCH, optimizer=plain.make_optimizers(lr=LR)[0],
+                       rng=np.random.default_rng(batch_seed), progress=False, on_epoch=measure("plain"))
+history |= aae_history.losses | {"plain recon": plain_history.train_loss}   # recon, disc, gen; the plain AE's recon
+for epoch in sorted({1, *range(10, EPOCHS + 1, 10), EPOCHS}):
+    i = epoch - 1
+    print(f"epoch {epoch:>3}: recon {history['recon'][i]:.4f} (plain AE {history['plain recon'][i]:.4f}), "
+          f"disc {history['disc'][i]:.3f}, gen {history['gen'][i]:.3f}; energy distance: AAE "
+          f"{history['aae energy'][i]:.3f}, plain AE {history['plain energy'][i]:.3f}")
 print(f"training both models took {time.perf_counter() - train_started:.1f} s")
 
 # %%
@@ -285,10 +280,16 @@ for name, stats, z in [("prior sample", prior_stats, None), ("AAE at init", init
 
 # the game's own referee at the end: how often does d tell fresh prior samples from codes?
 with mg.no_grad():
-    fresh = prior(len(X_eval), rng).astype(np.float32)
+    fresh = prior(len(X_eval), lesson.rng).astype(np.float32)
     referee = 0.5 * (np.mean(aae.discriminator(fresh).data > 0)
                      + np.mean(aae.discriminator(codes_aae.astype(np.float32)).data < 0))
 print(f"the trained discriminator's accuracy, prior samples vs codes: {referee:.3f} (chance: 0.5)")
+for name, stats in [("prior sample (floor)", prior_stats), ("codes at init", init_stats), ("AAE codes", aae_stats),
+                    ("plain AE codes", plain_stats)]:
+    lesson.record(f"energy distance to the prior, {name}", stats["energy"])
+    lesson.record(f"within 3σ of a centre, {name}", stats["within"])
+    lesson.record(f"occupancy TV from uniform, {name}", stats["tv"])
+lesson.record("discriminator accuracy, prior samples vs AAE codes", float(referee))
 
 # %% [markdown]
 # Read the table row by row. At initialisation the codes sit in a small blob near the origin, inside
@@ -300,19 +301,24 @@ print(f"the trained discriminator's accuracy, prior samples vs codes: {referee:.
 
 # %%
 # The quick run trains only a few epochs: its thresholds ask for a weaker, but still real, move.
-checks.add("codes within 3σ of a centre: init → AAE", f"{init_stats['within']:.2f} → {aae_stats['within']:.2f}",
-           aae_stats["within"] > init_stats["within"] + 0.2 and (args.quick or aae_stats["within"] >= 0.7))
-checks.add("energy distance to the prior: init → AAE", f"{init_stats['energy']:.2f} → {aae_stats['energy']:.3f}",
-           aae_stats["energy"] < (0.3 if args.quick else 0.1) * init_stats["energy"])
-checks.add("occupancy TV from uniform: init → AAE", f"{init_stats['tv']:.2f} → {aae_stats['tv']:.3f}",
-           aae_stats["tv"] < (0.25 if args.quick else 0.12) < init_stats["tv"])
-checks.add("plain AE: energy distance ≥ 3 × the AAE's", f"{plain_stats['energy']:.2f} vs {aae_stats['energy']:.3f}",
-           plain_stats["energy"] > 3 * aae_stats["energy"])
-checks.add("plain AE: occupancy TV ≥ 2 × the AAE's", f"{plain_stats['tv']:.2f} vs {aae_stats['tv']:.3f}",
-           plain_stats["tv"] > 2 * aae_stats["tv"])
-checks.add("d's accuracy, prior samples vs AAE codes, near chance", float(referee), abs(referee - 0.5) < 0.15)
-checks.add("AAE reconstruction loss decreased", f"{history['recon'][0]:.4f} → {history['recon'][-1]:.4f}",
-           history["recon"][-1] < (0.9 if args.quick else 0.75) * history["recon"][0])
+lesson.checks.add("codes within 3σ of a centre: init → AAE",
+                  f"{init_stats['within']:.2f} → {aae_stats['within']:.2f}",
+                  aae_stats["within"] > init_stats["within"] + 0.2
+                  and (lesson.args.quick or aae_stats["within"] >= 0.7))
+lesson.checks.add("energy distance to the prior: init → AAE",
+                  f"{init_stats['energy']:.2f} → {aae_stats['energy']:.3f}",
+                  aae_stats["energy"] < lesson.pick(full=0.1, quick=0.3) * init_stats["energy"])
+lesson.checks.add("occupancy TV from uniform: init → AAE", f"{init_stats['tv']:.2f} → {aae_stats['tv']:.3f}",
+                  aae_stats["tv"] < lesson.pick(full=0.12, quick=0.25) < init_stats["tv"])
+lesson.checks.add("plain AE: energy distance ≥ 3 × the AAE's",
+                  f"{plain_stats['energy']:.2f} vs {aae_stats['energy']:.3f}",
+                  plain_stats["energy"] > 3 * aae_stats["energy"])
+lesson.checks.add("plain AE: occupancy TV ≥ 2 × the AAE's", f"{plain_stats['tv']:.2f} vs {aae_stats['tv']:.3f}",
+                  plain_stats["tv"] > 2 * aae_stats["tv"])
+lesson.checks.add("d's accuracy, prior samples vs AAE codes, near chance", float(referee),
+                  abs(referee - 0.5) < 0.15)
+lesson.checks.add("AAE reconstruction loss decreased", f"{history['recon'][0]:.4f} → {history['recon'][-1]:.4f}",
+                  history["recon"][-1] < lesson.pick(full=0.75, quick=0.9) * history["recon"][0])
 
 # %% [markdown]
 # ## 5. Pictures: prior, codes, losses
@@ -344,21 +350,21 @@ for ax, (title, z, labels, stats) in zip(axes, panels):
     ax.set(xlim=(-limit, limit), ylim=(-limit, limit), aspect="equal", xlabel="$z_1$", ylabel="$z_2$",
            title=f"{title}\nwithin 3σ {stats['within']:.2f}, energy distance {stats['energy']:.3f}")
 axes[-1].legend(title="digit", markerscale=4, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-fig.suptitle(f"2-D codes of {len(X_eval)} {args.data} images vs a 10-component Gaussian-mixture prior "
-             "(dashed: 3σ around each centre)", fontsize=12)
-fig.tight_layout()
-fig.savefig(args.out / "13_codes_vs_prior.png", dpi=100)
-plt.close(fig)
+what = {"digits": "digit", "mnist-sample": "MNIST-sample", "mnist": "MNIST"}[lesson.args.data]
+fig.suptitle(f"2-D codes of {len(codes_aae):,} {what} images vs a 10-component Gaussian-mixture prior "
+             f"({len(prior_samples):,} samples; dashed: 3σ around each centre)\nenergy distance: the first "
+             f"{N_ENERGY:,} points of a panel against a fixed sample of {N_ENERGY:,} prior draws", fontsize=12)
+lesson.show(fig, "13_codes_vs_prior")
 
 # %%
 epochs_axis = np.arange(1, EPOCHS + 1)
 fig, ((ax_recon, ax_game), (ax_energy, ax_within)) = plt.subplots(2, 2, figsize=(13, 8.6))
-ax_recon.plot(epochs_axis, history["recon"], label="AAE: L_recon")
-ax_recon.plot(epochs_axis, history["plain recon"], "--", label="plain AE: L_recon")
+ax_recon.plot(epochs_axis, history["recon"], label=r"AAE: $L_{\mathrm{recon}}$")
+ax_recon.plot(epochs_axis, history["plain recon"], "--", label=r"plain AE: $L_{\mathrm{recon}}$")
 ax_recon.set(yscale="log", xlabel="epoch", ylabel="MSE per pixel (epoch mean, log scale)",
              title="phase 1: reconstruction")
-ax_game.plot(epochs_axis, history["disc"], color="tab:red", label="L_disc (discriminator)")
-ax_game.plot(epochs_axis, history["gen"], color="tab:green", label="L_gen (encoder fooling d)")
+ax_game.plot(epochs_axis, history["disc"], color="tab:red", label=r"$L_{\mathrm{disc}}$ (discriminator)")
+ax_game.plot(epochs_axis, history["gen"], color="tab:green", label=r"$L_{\mathrm{gen}}$ (encoder fooling d)")
 ax_game.axhline(np.log(2), color="0.4", ls=":", label="log 2: d cannot tell")
 ax_game.set(xlabel="epoch", ylabel="BCE (epoch mean)", title="phase 2: the regularisation game")
 ax_energy.plot(epochs_axis, history["aae energy"], label="AAE codes")
@@ -374,10 +380,8 @@ ax_within.set(xlabel="epoch", ylabel="fraction within 3σ of a centre", ylim=(-0
 for ax in (ax_recon, ax_game, ax_energy, ax_within):
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=9)
-fig.suptitle(f"adversarial autoencoder vs the same autoencoder without the adversarial phase ({args.data})")
-fig.tight_layout()
-fig.savefig(args.out / "13_losses.png", dpi=110)
-plt.close(fig)
+fig.suptitle(f"adversarial autoencoder vs the same autoencoder without the adversarial phase ({lesson.args.data})")
+lesson.show(fig, "13_losses")
 
 # %% [markdown]
 # The game curves hover near log 2: neither player wins outright, which is what a working GAN looks
@@ -397,13 +401,13 @@ plt.close(fig)
 # also giving the discriminator the label — the supervised and semi-supervised AAE.)
 
 # %%
-generated = aae.generate(40, rng)
-mg.viz.image_grid(generated, image_shape, args.out / "13_generated.png", nrow=10,
+generated = aae.generate(40, lesson.rng)
+mg.viz.image_grid(generated, image_shape, lesson.path("13_generated"), nrow=10,
                   title="AAE: 40 decoded prior samples, x̂ = D(z) with z ~ p(z) (aae.generate)")
 
 nearest_component = distance_to_centres(codes_aae).argmin(axis=1)
 SAMPLES_PER_COMPONENT = 6
-z_grid = centres[None] + STD * rng.standard_normal((SAMPLES_PER_COMPONENT, N_COMPONENTS, 2))  # row i, column k
+z_grid = centres[None] + STD * lesson.rng.standard_normal((SAMPLES_PER_COMPONENT, N_COMPONENTS, 2))  # [i, k]
 with mg.no_grad():
     decoded = aae.decode(z_grid.reshape(-1, 2).astype(np.float32)).data   # row-major: column k = component k
 # image_grid has no column titles, so this grid is drawn by hand: column k = component k
@@ -419,11 +423,9 @@ for k, ax in enumerate(axes[0]):
     top = np.bincount(members, minlength=10).argmax() if len(members) else None
     ax.set_title(f"k = {k}\n'{top}' {np.mean(members == top):.0%}" if len(members) else f"k = {k}\nno codes",
                  fontsize=9)
-fig.suptitle("AAE: decoded samples z ~ N(μ_k, σ²I), one column per prior component k\n"
-             "(column title: the most common digit among the codes nearest μ_k, and its share)", fontsize=10)
-fig.tight_layout()
-fig.savefig(args.out / "13_by_component.png", dpi=110)
-plt.close(fig)
+fig.suptitle(r"AAE: decoded samples $z \sim \mathcal{N}(\mu_k, \sigma^2 I)$, one column per prior component $k$"
+             "\n" r"(column title: the most common digit among the codes nearest $\mu_k$, and its share)", fontsize=10)
+lesson.show(fig, "13_by_component")
 
 # %% [markdown]
 # ## What held
@@ -435,12 +437,11 @@ plt.close(fig)
 # autoencoder without it put its codes somewhere unrelated to the prior. Sampling the prior then
 # decodes to digits.
 #
-# Try: `make_optimizers(lr, reg_lr=3e-3)`, a faster discriminator and generator. Measured while
-# writing this lesson (digits, two seeds, codes measured every 10 epochs): at most checkpoints all
-# codes sat on a single component (occupancy TV ≈ 0.9), energy distances ran from 1 to 10 — and yet
-# the within-3σ fraction often read 0.9 to 1.0. A game that moves too fast collapses, and one coarse
-# statistic can hide it.
+# Try: `make_optimizers(lr, reg_lr=3e-3)`, a faster discriminator and generator, and measure every 10
+# epochs. In our run of it (digits, seed 0) the occupancy TV stayed between 0.64 and 0.9 — at 7 of the 10
+# checkpoints every code sat nearest a single component (TV 0.9) — and the energy distance between 2.8
+# and 7.4; yet the within-3σ fraction read 0.97 and 0.99 at two of those checkpoints. A game that moves
+# too fast collapses, and one coarse statistic can hide it.
 
 # %%
-print(f"\nlesson ran in {time.perf_counter() - started:.1f} s; figures in {args.out}")
-checks.assert_all()
+lesson.finish()

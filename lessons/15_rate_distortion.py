@@ -28,20 +28,16 @@ import time
 import numpy as np
 
 import minigrad_ae as mg
-import minigrad_ae.viz  # noqa: F401  (before pyplot: it picks the Agg backend when there is no display)
-import matplotlib.pyplot as plt  # noqa: E402
-from minigrad_ae.lesson import Checks, lesson_args, load_lesson_data
+from minigrad_ae import lesson as kit
+import matplotlib.pyplot as plt
 from minigrad_ae.models import VAE
 
-args = lesson_args("Lesson 15: rate and distortion — a β-VAE sweep, the R–D curve, active units, "
+lesson = kit.start("Lesson 15: rate and distortion — a β-VAE sweep, the R–D curve, active units, "
                    "posterior collapse", data=True)
-checks = Checks("Lesson 15 checks")
-rng = np.random.default_rng(args.seed)
-started = time.perf_counter()
 
 # %% [markdown]
 # ## 1. The data and the sweep
-# The bundled 8×8 digits by default (1,438 training and 359 held-out images; pixels k/16 in [0, 1]),
+# The bundled 8×8 digits by default (split 80/20, the sizes are printed below; pixels k/16 in [0, 1]),
 # the 5,000-image MNIST sample with `--data mnist-sample`, or 10,000 full-MNIST images with `--data mnist`.
 # Every VAE is the same small network (on digits 64 → 64 → (μ, logvar) ∈ ℝ⁸ → 64 → 64, Bernoulli decoder;
 # on 28×28 images 784 → 128 → ℝ¹⁶ → 128 → 784),
@@ -59,19 +55,19 @@ SETTINGS = {
     "mnist": dict(hidden=128, latent=16, epochs=(3, 1), shape=(28, 28),
                   betas=([0.1, 0.3, 1.0, 3.0, 10.0, 30.0], [0.1, 1.0, 30.0])),
 }
-setting = SETTINGS[args.data]
-X_train, y_train, X_test, y_test = load_lesson_data(args.data, rng)
-if args.data == "mnist":
+setting = SETTINGS[lesson.args.data]
+X_train, y_train, X_test, y_test = kit.load_lesson_data(lesson.args.data, lesson.rng)
+if lesson.args.data == "mnist":
     X_test, y_test = X_test[:1000], y_test[:1000]
-if args.quick and args.data != "digits":  # digits are small enough to keep whole
+if lesson.args.quick and lesson.args.data != "digits":  # digits are small enough to keep whole
     X_train, X_test = X_train[:1000], X_test[:300]
 
 # quick mode keeps the two ends and the middle of the sweep: the checks compare the ends
-BETAS = setting["betas"][1] if args.quick else setting["betas"][0]
-EPOCHS = setting["epochs"][1] if args.quick else setting["epochs"][0]
+BETAS = lesson.pick(full=setting["betas"][0], quick=setting["betas"][1])
+EPOCHS = lesson.pick(full=setting["epochs"][0], quick=setting["epochs"][1])
 SHAPE, N_PIXELS, LATENT = setting["shape"], X_train.shape[1], setting["latent"]
 LR, BATCH = 3e-3, 64
-print(f"{args.data}: {len(X_train)} training / {len(X_test)} held-out images of {N_PIXELS} pixels; "
+print(f"{lesson.args.data}: {len(X_train)} training / {len(X_test)} held-out images of {N_PIXELS} pixels; "
       f"VAE {N_PIXELS}-{setting['hidden']}-{LATENT}, {EPOCHS} epochs per β, β ∈ {BETAS}")
 
 # %% [markdown]
@@ -81,17 +77,17 @@ print(f"{args.data}: {len(X_train)} training / {len(X_test)} held-out images of 
 # `VAE.loss` should be exactly D + β·R for the same ε — we check it on an untrained model.
 
 # %%
-template = VAE(N_PIXELS, setting["hidden"], LATENT, rng=rng)
+template = VAE(N_PIXELS, setting["hidden"], LATENT, rng=lesson.rng)
 initial_weights = template.state_dict()  # copies: every β starts here
-probe = VAE(N_PIXELS, setting["hidden"], LATENT, beta=3.0, rng=rng)
-eps_probe = rng.standard_normal((64, LATENT))
+probe = VAE(N_PIXELS, setting["hidden"], LATENT, beta=3.0, rng=lesson.rng)
+eps_probe = lesson.rng.standard_normal((64, LATENT))
 with mg.no_grad():
     recon_probe, kl_probe = probe.per_sample_terms(X_train[:64], eps=eps_probe)
     loss_probe = probe.loss(X_train[:64], eps=eps_probe).item()
 by_hand = recon_probe.data.mean() + 3.0 * kl_probe.data.mean()
 print(f"β = 3: VAE.loss {loss_probe:.6f}  vs  D + β·R by hand {by_hand:.6f}")
-checks.add("VAE.loss = D + β·R from per_sample_terms (β = 3)", abs(loss_probe - by_hand),
-           np.isclose(loss_probe, by_hand, rtol=1e-5))
+lesson.checks.add("VAE.loss = D + β·R from per_sample_terms (β = 3)", abs(loss_probe - by_hand),
+                  np.isclose(loss_probe, by_hand, rtol=1e-5))
 
 # %% [markdown]
 # ## 3. Train one VAE per β and measure it on held-out images
@@ -101,7 +97,7 @@ checks.add("VAE.loss = D + β·R from per_sample_terms (β = 3)", abs(loss_probe
 # * **D**: the mean reconstruction error, averaged over 10 draws of ε per image (one draw is noisy);
 # * **−ELBO = D + R** (the β = 1 loss, whatever β the model was trained with): the bound on −log p(x);
 # * **active units**: unit j is active if its posterior mean moves with the input,
-#   Var_x[ μⱼ(x) ] > 0.01 (Burda et al. 2015). An inactive unit outputs the same μⱼ for every x: whatever
+#   Varₓ[ μⱼ(x) ] > 0.01 (Burda et al. 2015). An inactive unit outputs the same μⱼ for every x: whatever
 #   it samples, it tells the decoder nothing about x.
 
 # %%
@@ -109,7 +105,7 @@ N_EVAL_DRAWS, ACTIVE_THRESHOLD = 10, 0.01
 
 
 def measure(model, X):
-    """Held-out D (mean over N_EVAL_DRAWS draws of ε), R (exact), Var_x μⱼ(x) per unit, and the (μ, logvar)."""
+    """Held-out D (mean over N_EVAL_DRAWS draws of ε), R (exact), Varₓ μⱼ(x) per unit, and the (μ, logvar)."""
     with mg.no_grad():
         distortion = np.mean([model.per_sample_terms(X)[0].data.mean() for _ in range(N_EVAL_DRAWS)])
         _, kl = model.per_sample_terms(X)  # the KL is closed-form: any draw of ε gives the same value
@@ -120,11 +116,11 @@ def measure(model, X):
 results = {}
 for beta in BETAS:
     tic = time.perf_counter()
-    model = VAE(N_PIXELS, setting["hidden"], LATENT, beta=beta, rng=rng)
+    model = VAE(N_PIXELS, setting["hidden"], LATENT, beta=beta, rng=lesson.rng)
     model.load_state_dict(initial_weights)
     optimizer = mg.optim.Adam(model.parameters(), lr=LR)
     mg.fit(model, lambda m, xb: m.loss(xb), X_train, epochs=EPOCHS, batch_size=BATCH, optimizer=optimizer,
-           progress=False, rng=rng)
+           progress=False, rng=lesson.rng)
     result = measure(model, X_test)
     result["active"] = int((result["mu_variance"] > ACTIVE_THRESHOLD).sum())
     with mg.no_grad():
@@ -133,6 +129,9 @@ for beta in BETAS:
     print(f"β = {beta:<5}  D = {result['D']:7.2f}  R = {result['R']:6.2f}  D + β·R = "
           f"{result['D'] + beta * result['R']:7.2f}  −ELBO = D + R = {result['D'] + result['R']:7.2f}  "
           f"active units {result['active']}/{LATENT}   ({time.perf_counter() - tic:.1f} s)")
+    lesson.record(f"β={beta:g}: held-out distortion D, nats", result["D"])
+    lesson.record(f"β={beta:g}: held-out rate R, nats", result["R"])
+    lesson.record(f"β={beta:g}: active units of {LATENT}", result["active"])
 
 D = np.array([results[b]["D"] for b in BETAS])
 R = np.array([results[b]["R"] for b in BETAS])
@@ -156,6 +155,8 @@ D_floor = float(binary_entropy_sum(X_test64, X_test64).mean())
 D_zero_rate = float(binary_entropy_sum(X_train.astype(np.float64).mean(axis=0)[None], X_test64).mean())
 print(f"D at infinite rate ≥ Σ H(xᵢ) = {D_floor:.2f} nats;  D at zero rate (decode the mean image) = "
       f"{D_zero_rate:.2f} nats")
+lesson.record("distortion floor Σ H(xᵢ), nats", D_floor)
+lesson.record("distortion at zero rate (the mean image), nats", D_zero_rate)
 
 # %% [markdown]
 # ## 4. The rate–distortion curve
@@ -175,8 +176,9 @@ for i, beta in enumerate(BETAS):
           + f"   gap to the best {gap:.2f}")
 worst = int(np.argmax(lagrangian_gaps))
 worst_gap = (D + BETAS[worst] * R)[worst] - (D + BETAS[worst] * R).min()
-checks.add("each model ≈ minimises its own D + β·R (worst gap, nats)", f"{worst_gap:.2f} at β={BETAS[worst]:g}",
-           all(g < 0.02 or g * (D + b * R).min() < 0.5 for g, b in zip(lagrangian_gaps, BETAS)))
+lesson.checks.add("each model ≈ minimises its own D + β·R (worst gap, nats)",
+                  f"{worst_gap:.2f} at β={BETAS[worst]:g}",
+                  all(g < 0.02 or g * (D + b * R).min() < 0.5 for g, b in zip(lagrangian_gaps, BETAS)))
 
 # %%
 fig, (ax_rd, ax_elbo) = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw=dict(width_ratios=[1.5, 1]))
@@ -199,7 +201,7 @@ ax_rd.axhline(D_floor, color="tab:green", ls=":", label=f"floor: pixel entropy �
 ax_rd.set(xlim=r_span, ylim=(D_floor - 0.08 * (D_zero_rate - D_floor), D_zero_rate + 0.25 * (D_zero_rate - D_floor)),
           xlabel="rate R = E KL(q(z|x) ‖ p(z))  (nats per image)",
           ylabel="distortion D = E[−log p(x|z)]  (nats per image)",
-          title=f"rate–distortion curve of β-VAEs on {args.data} (held-out)\n"
+          title=f"rate–distortion curve of β-VAEs on {lesson.args.data} (held-out)\n"
                 "dashed: lines of slope −β through each point")
 ax_rd.grid(alpha=0.3)
 ax_rd.legend(fontsize=8, loc="upper right")
@@ -208,19 +210,22 @@ neg_elbo = D + R
 labels = [f"{b:g}" for b in BETAS]
 bars = ax_elbo.bar(labels, neg_elbo, color=["tab:orange" if b == 1 else "tab:blue" for b in BETAS])
 ax_elbo.bar_label(bars, fmt="%.1f", fontsize=8)
-ax_elbo.set(ylim=(0.9 * neg_elbo.min(), 1.05 * neg_elbo.max()), xlabel="β the model was trained with",
+ax_elbo.axhline(neg_elbo.min(), color="k", ls=":", lw=1, label=f"lowest: {neg_elbo.min():.1f}")
+ax_elbo.set(ylim=(0, 1.12 * neg_elbo.max()), xlabel="β the model was trained with",  # bars start at 0
             ylabel="held-out −ELBO = D + R  (nats per image)",
             title="the β = 1 bound on −log p(x), per model\n(orange: trained on the true ELBO)")
+ax_elbo.legend(fontsize=8, loc="upper right")
 ax_elbo.grid(alpha=0.3, axis="y")
-fig.tight_layout()
-fig.savefig(args.out / "15_rate_distortion.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "15_rate_distortion")
 
 best_elbo_beta = BETAS[int(np.argmin(neg_elbo))]
 print(f"best held-out ELBO: the model trained with β = {best_elbo_beta:g} (−ELBO {neg_elbo.min():.2f})")
+lesson.record("β of the model with the best held-out ELBO", best_elbo_beta)
+lesson.record("best held-out −ELBO, nats", float(neg_elbo.min()))
 elbo_of_beta_1 = neg_elbo[BETAS.index(1.0)]
-checks.add("β = 1 model has the best held-out ELBO (within 0.5 nats)", f"{elbo_of_beta_1:.2f} vs {neg_elbo.min():.2f}",
-           elbo_of_beta_1 < neg_elbo.min() + 0.5)
+lesson.checks.add("β = 1 model has the best held-out ELBO (within 0.5 nats)",
+                  f"{elbo_of_beta_1:.2f} vs {neg_elbo.min():.2f}",
+                  elbo_of_beta_1 < neg_elbo.min() + 0.5)
 
 # %% [markdown]
 # Read the curve from the left, where β is large. At β = 3 and 10 the rate is ≈ 0 and D sits on the
@@ -259,13 +264,14 @@ def mutual_information(mu, logvar, draws, rng):
     return float((log_q_own - log_q_aggregate).mean())
 
 
-information = np.array([mutual_information(results[b]["mu"], results[b]["logvar"], 10, rng) for b in BETAS])
+information = np.array([mutual_information(results[b]["mu"], results[b]["logvar"], 10, lesson.rng) for b in BETAS])
 log_n = np.log(len(X_test))
 print(f"{'β':>6} {'R':>7} {'I(x;z)':>8} {'R − I':>7}   (log N = {log_n:.2f})")
 for beta, r, info in zip(BETAS, R, information):
     print(f"{beta:>6g} {r:7.2f} {info:8.2f} {r - info:7.2f}")
-checks.add("I(x; z) ≤ R for every model (min of R − I, nats)", float((R - information).min()),
-           np.all(information <= R + 0.05))
+    lesson.record(f"β={beta:g}: I(x; z), nats", info)
+lesson.checks.add("I(x; z) ≤ R for every model (min of R − I, nats)", float((R - information).min()),
+                  np.all(information <= R + 0.05))
 
 # %% [markdown]
 # At small β the information saturates at log N — the codes of different images barely overlap, so z
@@ -284,7 +290,7 @@ checks.add("I(x; z) ≤ R for every model (min of R − I, nats)", float((R - in
 fig, (ax_count, ax_var) = plt.subplots(1, 2, figsize=(12, 4.4))
 ax_count.plot(BETAS, active, "-o", color="tab:purple")
 ax_count.set(xscale="log", xlabel="β (log scale)", ylabel=f"active units (of {LATENT})", ylim=(-0.5, LATENT + 0.5),
-             title="active units: Var_x μⱼ(x) > 0.01 (Burda et al. 2015)")
+             title=r"active units: $\mathrm{Var}_x\,\mu_j(x) > 0.01$ (Burda et al. 2015)")
 ax_count.set_xticks(BETAS, [f"{b:g}" for b in BETAS])
 ax_count.minorticks_off()
 ax_count.grid(alpha=0.3)
@@ -293,13 +299,12 @@ for beta, colour in zip(BETAS, colours):
     variances = np.sort(results[beta]["mu_variance"])[::-1]
     ax_var.plot(np.arange(1, LATENT + 1), np.maximum(variances, 1e-8), "-o", ms=3, color=colour, label=f"β={beta:g}")
 ax_var.axhline(ACTIVE_THRESHOLD, color="k", ls="--", lw=1, label="threshold 0.01")
-ax_var.set(yscale="log", xlabel="latent unit, sorted by activity", ylabel="Var_x μⱼ(x)  (log scale, floor 1e-8)",
+ax_var.set(yscale="log", xlabel="latent unit, sorted by activity",
+           ylabel=r"$\mathrm{Var}_x\,\mu_j(x)$  (log scale, floor $10^{-8}$)",
            title="how much each unit's posterior mean moves with x")
-ax_var.legend(fontsize=8, ncol=2)
+ax_var.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: no curve hidden
 ax_var.grid(alpha=0.3)
-fig.tight_layout()
-fig.savefig(args.out / "15_active_units.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "15_active_units")
 
 # %% [markdown]
 # ## 7. What the rate buys: reconstructions per β
@@ -307,7 +312,7 @@ plt.close(fig)
 
 # %%
 rows = np.concatenate([X_test[:10]] + [results[b]["reconstructions"] for b in BETAS])
-mg.viz.image_grid(rows, SHAPE, args.out / "15_reconstructions.png", nrow=10,
+mg.viz.image_grid(rows, SHAPE, lesson.path("15_reconstructions"), nrow=10,
                   row_titles=["held-out x"] + [f"β={b:g}\nR={results[b]['R']:.1f}" for b in BETAS],
                   title="reconstructions decode(μ(x)) per β: less rate, blurrier digits, down to the mean digit")
 
@@ -322,15 +327,14 @@ mg.viz.image_grid(rows, SHAPE, args.out / "15_reconstructions.png", nrow=10,
 # three models for fewer epochs, so its thresholds are the same inequalities with a smaller factor for the rate.
 
 # %%
-rate_factor = 5 if args.quick else 20
-checks.add("R ≥ 0 for every model (min R, nats)", float(R.min()), bool(np.all(R >= 0)))
-checks.add(f"rate falls with β: R(β={BETAS[0]:g}) / R(β={BETAS[-1]:g}) > {rate_factor}",
-           f"{R[0]:.2f}/{R[-1]:.3f}", R[0] > rate_factor * R[-1])
+rate_factor = lesson.pick(full=20, quick=5)
+lesson.checks.add("R ≥ 0 for every model (min R, nats)", float(R.min()), bool(np.all(R >= 0)))
+lesson.checks.add(f"rate falls with β: R(β={BETAS[0]:g}) / R(β={BETAS[-1]:g}) > {rate_factor}",
+                  f"{R[0]:.2f}/{R[-1]:.3f}", R[0] > rate_factor * R[-1])
 increases = int(np.sum(np.diff(R) > 0.05))  # a rise of more than 0.05 nats between neighbouring β
-checks.add("rate nearly monotone: rises between neighbouring β (> 0.05 nats)", increases, increases == 0)
-checks.add(f"distortion grows with β: D(β={BETAS[-1]:g}) − D(β={BETAS[0]:g}) > 1 nat",
-           f"{D[-1]:.2f} − {D[0]:.2f}", D[-1] > D[0] + 1)
-checks.add(f"active units: β={BETAS[-1]:g} fewer than β={BETAS[0]:g}", f"{active[-1]} < {active[0]}",
-           active[-1] < active[0])
-print(f"lesson ran in {time.perf_counter() - started:.1f} s")
-checks.assert_all()
+lesson.checks.add("rate nearly monotone: rises between neighbouring β (> 0.05 nats)", increases, increases == 0)
+lesson.checks.add(f"distortion grows with β: D(β={BETAS[-1]:g}) − D(β={BETAS[0]:g}) > 1 nat",
+                  f"{D[-1]:.2f} − {D[0]:.2f}", D[-1] > D[0] + 1)
+lesson.checks.add(f"active units: β={BETAS[-1]:g} fewer than β={BETAS[0]:g}", f"{active[-1]} < {active[0]}",
+                  active[-1] < active[0])
+lesson.finish()

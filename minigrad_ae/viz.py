@@ -23,8 +23,8 @@ def draw_graph(root, path, title=None):
     nodes = graph_nodes(root)
     depth = {id(root): 0}
     for node in nodes:  # output-first order: every user of a node is placed before the node is read
-        if node._ctx is not None:
-            for p in node._ctx.parents:
+        if node.creator is not None:
+            for p in node.creator.parents:
                 depth[id(p)] = max(depth.get(id(p), 0), depth[id(node)] + 1)
     rows = {}
     for node in nodes:
@@ -37,14 +37,14 @@ def draw_graph(root, path, title=None):
     n_rows, widest = len(rows), max(len(r) for r in rows.values())
     fig, ax = plt.subplots(figsize=(max(6, 3.2 * widest), 1.3 * n_rows + 1))
     for node in nodes:
-        if node._ctx is None:
+        if node.creator is None:
             continue
-        for p in node._ctx.parents:
+        for p in node.creator.parents:
             ax.annotate("", xy=position[id(node)], xytext=position[id(p)],
                         arrowprops=dict(arrowstyle="->", color="0.4", shrinkA=14, shrinkB=14))
     for node in nodes:
         x, y = position[id(node)]
-        colour = "#cde3f7" if node._ctx is not None else ("#f7e2c4" if node.requires_grad else "#e6e6e6")
+        colour = "#cde3f7" if node.creator is not None else ("#f7e2c4" if node.requires_grad else "#e6e6e6")
         ax.text(x, y, node_label(node).replace(" |grad|", "\n|grad|").replace(" value", "\nvalue"),
                 ha="center", va="center", fontsize=8, bbox=dict(boxstyle="round", fc=colour, ec="0.3"))
     ax.set_xlim(0, 1)

@@ -185,10 +185,10 @@ def test_a_conv_autoencoder_learns_a_few_digits():
     (lambda: conv2d(mg.tensor(np.zeros((1, 1, 4, 4))), mg.tensor(np.zeros((2, 1, 3, 3))), mg.tensor(np.zeros(3))),
      mg.ShapeError, r"bias of shape \(3,\) does not fit weight \(2, 1, 3, 3\); it must be \(2,\)"),
     (lambda: ConvTranspose2d(2, 2, 3, stride=2, output_padding=2), ValueError, r"output_padding must be .*\[0, 2\)"),
-    (lambda: Conv2d(2, 2, 3, stride=0), ValueError, "stride must be a positive integer"),
-    (lambda: Conv2d(2, 2, 3, padding=-1), ValueError, "padding must be a non-negative integer"),
+    (lambda: Conv2d(2, 2, 3, stride=0), ValueError, r"Conv2d: stride \(one for height and width\) must be an integer >= 1"),
+    (lambda: Conv2d(2, 2, 3, padding=-1), ValueError, r"padding \(zeros on every side\) must be an integer >= 0"),
     (lambda: Conv2d(2, 2, (3, 0)), ValueError, r"kernel_size must be a positive integer or a pair"),
-    (lambda: Conv2d(0, 2, 3), ValueError, "in_channels must be a positive integer"),
+    (lambda: Conv2d(0, 2, 3), ValueError, "Conv2d: in_channels must be an integer >= 1"),
 ])
 def test_errors_name_the_layer_the_shapes_and_the_fix(call, error, match):
     with pytest.raises(error, match=match):

@@ -49,8 +49,8 @@ def test_wrong_backward_fails_with_its_error_and_hint(student, tmp_path):
     ops = wrong / BY_ID["sigmoid_backward"].path
     text = ops.read_text(encoding="utf-8")
     ops.write_text(text.replace("raise NotImplementedError('Exercise sigmoid_backward",
-                                "(z,) = ctx.saved\n        return (g * z,)  # forgot (1 - z)\n"
-                                "        raise NotImplementedError('Exercise sigmoid_backward"), encoding="utf-8")
+                                "return g * z  # forgot (1 - z)\n"
+                                "    raise NotImplementedError('Exercise sigmoid_backward"), encoding="utf-8")
     result = grade_exercise(wrong, BY_ID["sigmoid_backward"])
     assert result["status"] == "failed" and result["error"] > 1e-3
     assert "gradcheck FAILED" in result["detail"] and "z(1 − z)" in result["hint"]

@@ -18,7 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import minigrad_ae as mg
 from minigrad_ae.data import (
+    DataLoader,
+    TensorDataset,
     batches,
     gaussian_noise,
     load_digits,
@@ -325,6 +328,91 @@ def test_batches_errors():
             batches(np.zeros(5), batch_size=bad)
     with pytest.raises(TypeError, match=r"batches: rng must be a numpy.random.Generator.*default_rng"):
         batches(np.zeros(5), rng=42)
+
+
+# ---------------------------------------------------------------- DataLoader / TensorDataset
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 30), batch_size=st.integers(1, 8), shuffle=st.booleans(), drop_last=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_data_loader_batches_are_those_of_batches_epoch_after_epoch(n, batch_size, shuffle, drop_last, seed):
+    X, y = np.arange(2 * n).reshape(n, 2), np.arange(n) * 10
+    loader = DataLoader(TensorDataset(X, y), batch_size, shuffle=shuffle, rng=np.random.default_rng(seed),
+                        drop_last=drop_last)
+    rng = np.random.default_rng(seed)   # the same stream, drawn epoch by epoch as the loader draws it
+    for _ in range(2):
+        want = list(batches(X, y, batch_size, shuffle=shuffle, rng=rng, drop_last=drop_last))
+        got = list(loader)
+        assert len(got) == len(want) == len(loader)
+        for (xb, yb), (wx, wy) in zip(got, want):
+            np.testing.assert_array_equal(xb.numpy(), wx)
+            np.testing.assert_array_equal(yb.numpy(), wy)
+
+
+def test_data_loader_inputs_and_what_it_yields():
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    single = list(DataLoader(X, batch_size=4))
+    assert [b.shape for b in single] == [(4, 2), (4, 2), (2, 2)] and isinstance(single[0], mg.Tensor)
+    pairs = list(DataLoader((X, y), batch_size=4, drop_last=True))
+    assert len(pairs) == 2 and all(isinstance(b, tuple) and len(b) == 2 for b in pairs)
+    (only,) = next(iter(DataLoader(TensorDataset(X), batch_size=3)))   # a 1-tuple, as PyTorch's [x]
+    np.testing.assert_array_equal(only.numpy(), X[:3])
+    assert len(DataLoader(X)) == 10   # PyTorch's default batch_size=1
+    first, second = (np.concatenate([b.numpy() for b in DataLoader(X, 3, shuffle=True, rng=rng)]) for rng in
+                     [np.random.default_rng(1)] * 2)
+    assert not np.array_equal(first, second)   # one generator: the second epoch draws a new order
+    batch = next(iter(DataLoader(X, 4)))
+    batch.data[:] = -1
+    assert X.min() == 0   # batches are copies
+
+
+def test_data_loader_batches_are_tensors_that_port_pytorch_loop_bodies():
+    """Tensors as PyTorch's loader gives: x.view(x.size(0), -1) works; labels stay integers, images keep their
+    float dtype, and no batch records a graph."""
+    images, labels = np.random.default_rng(0).random((10, 1, 2, 2)), np.arange(10) % 3
+    correct = total = 0
+    for x, y in DataLoader(TensorDataset(images.astype(np.float32), labels), batch_size=4):
+        flat = x.view(x.size(0), -1)
+        assert flat.shape == (len(y), 4) and flat.dtype == np.float32 and not x.requires_grad
+        assert y.dtype == np.int64
+        correct += (mg.tensor(np.zeros(len(y)), dtype=np.int64) == y).sum().item()
+        total += y.size(0)
+    assert (correct, total) == (4, 10)   # the labels equal to 0: 0, 3, 6, 9
+
+
+def test_tensor_dataset_indexing_and_repr():
+    X, y = np.arange(12.0).reshape(6, 2), np.arange(6)
+    ds = TensorDataset(X, y)
+    assert len(ds) == 6 and ds[2][1] == 2 and ds[1:3][0].shape == (2, 2)
+    assert repr(ds) == "TensorDataset(6 samples: (6, 2), (6,))"
+    assert repr(DataLoader(ds, 2)) == ("DataLoader(TensorDataset(6 samples: (6, 2), (6,)), batch_size=2, "
+                                       "shuffle=False, drop_last=False)")
+
+
+def test_data_loader_takes_a_list_of_samples_like_their_array():
+    """As PyTorch's DataLoader does with a list of samples (it stacks them), and as fit takes lists."""
+    samples = [np.full(2, i, np.float32) for i in range(5)]
+    assert [b.tolist() for b in DataLoader(samples, batch_size=2)] == [b.tolist() for b in
+                                                                        DataLoader(np.stack(samples), batch_size=2)]
+
+
+def test_data_loader_errors():
+    with pytest.raises(ValueError, match=r"TensorDataset: array 0 has 5 samples \(shape \(5, 2\)\) but array 1 has "
+                                         r"shape \(4,\); every array needs one entry per sample"):
+        TensorDataset(np.zeros((5, 2)), np.zeros(4))
+    with pytest.raises(ValueError, match="TensorDataset: give it at least one array"):
+        TensorDataset()
+    with pytest.raises(ValueError, match=r"TensorDataset: array 0 must have shape \(n_samples, ...\), got a scalar"):
+        TensorDataset(np.float64(3))
+    with pytest.raises(TypeError, match=r"DataLoader: expected a TensorDataset, a tuple of arrays \(X, y\) or one "
+                                        r"array, got dict.*np.stack"):
+        DataLoader({"x": np.zeros(2)})
+    with pytest.raises(TypeError, match=r"DataLoader: array 0 must be an array of numbers.*rectangular"):
+        DataLoader([np.zeros(2), np.ones(3)])
+    with pytest.raises(ValueError, match="DataLoader: batch_size must be an integer >= 1, got 0"):
+        DataLoader(np.zeros(4), batch_size=0)
+    with pytest.raises(TypeError, match="DataLoader: rng must be a numpy.random.Generator"):
+        DataLoader(np.zeros(4), shuffle=True, rng=7)
 
 
 def test_train_test_split_plain_and_stratified():

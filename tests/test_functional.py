@@ -195,17 +195,24 @@ def test_kl_sparsity_hand_gradient_and_zero_at_target():
     assert F.kl_sparsity(mg.tensor(np.full(4, 0.1)), 0.1).item() == pytest.approx(0, abs=1e-7)
 
 
-@pytest.mark.parametrize("values", [[0.0, 0.3], [0.2, 1.4], [0.5, np.nan]])
+@pytest.mark.parametrize("values", [[0.0, 0.3], [0.2, 1.4], [0.5, np.inf]])
 def test_kl_sparsity_refuses_rho_hat_outside_open_interval(values):
     with pytest.raises(ValueError, match=r"kl_sparsity: every rho_hat must lie strictly inside \(0, 1\).*"
                                          r"ReLU activations are averaged.*use sigmoid hidden activations"):
         F.kl_sparsity(mg.tensor(np.array(values)), 0.05)
 
 
-@pytest.mark.parametrize("rho", [0.0, 1.0, -0.1, 2.0, np.array([0.1, 0.2])])
+def test_kl_sparsity_of_nan_is_nan_so_fit_stops_on_it():
+    """A diverged model's NaN codes give a NaN penalty, like any loss of NaN, so fit stops with its warning."""
+    assert np.isnan(F.kl_sparsity(mg.tensor(np.array([0.5, np.nan])), 0.05).item())
+
+
+@pytest.mark.parametrize("rho", [0.0, 1.0, -0.1, 2.0])
 def test_kl_sparsity_refuses_bad_rho(rho):
     with pytest.raises(ValueError, match=r"the target activation rho must be a number in \(0, 1\)"):
         F.kl_sparsity(mg.tensor(np.array([0.5, 0.5])), rho)
+    with pytest.raises(TypeError, match=r"kl_sparsity: the target activation rho must be a real number"):
+        F.kl_sparsity(mg.tensor(np.array([0.5, 0.5])), np.array([0.1, 0.2]))
 
 
 # ---------------------------------------------------------------- VAE pieces

@@ -17,8 +17,8 @@ def test_topological_order_puts_inputs_before_users():
     order = topological_order(y)
     position = {id(t): i for i, t in enumerate(order)}
     for t in order:
-        if t._ctx is not None:
-            assert all(position[id(p)] < position[id(t)] for p in t._ctx.parents if p.requires_grad)
+        if t.creator is not None:
+            assert all(position[id(p)] < position[id(t)] for p in t.creator.parents if p.requires_grad)
     assert order[-1] is y and len(order) == len({id(t) for t in order})
 
 

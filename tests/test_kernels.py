@@ -11,6 +11,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from minigrad_ae import kernels as K
+from minigrad_ae.autodiff import ops
+
+pytestmark = pytest.mark.skipif(not K.NUMBA_INSTALLED, reason="numba is not installed: the kernels run their "
+                                "NumPy references (tests/test_without_numba.py checks that)")
 
 DTYPES = st.sampled_from([np.float32, np.float64])
 SEEDS = st.integers(0, 2**32 - 1)
@@ -30,32 +34,62 @@ def assert_same(got, want, dtype):
     np.testing.assert_allclose(got, want, **tolerance(dtype))
 
 
-# ---------------------------------------------------------------- activations
+# ---------------------------------------------------------------- every kernel object, found and tested
+def all_kernels():
+    """{name: Kernel} of every kernel in the package: kernels/ and the activation formulas beside their ops."""
+    found = {}
+    for module in (K, ops):
+        found.update({name: value for name, value in vars(module).items() if isinstance(value, K.Kernel)})
+    return found
+
+
+ELEMENTWISE_CASES = {   # kernel name -> its arguments, from (g, a) drawn at random and a slope
+    "relu_vjp": lambda g, a, slope: (g, a),
+    "leaky_relu": lambda g, a, slope: (a, slope),
+    "leaky_relu_vjp": lambda g, a, slope: (g, a, slope),
+    "tanh_vjp": lambda g, a, slope: (g, np.tanh(a)),
+    "sigmoid_vjp": lambda g, a, slope: (g, K.sigmoid.reference(a)),
+    "sigmoid": lambda g, a, slope: (10 * a,),
+}
+TESTED_ELSEWHERE = {"bce_sum", "bce_grad", "sgd_update", "adam_update", "rmsprop_update", "im2col", "col2im"}
+
+
+def test_every_kernel_has_an_agreement_test():
+    missing = set(all_kernels()) - set(ELEMENTWISE_CASES) - TESTED_ELSEWHERE
+    assert not missing, f"kernels without a reference-vs-compiled test: {sorted(missing)}; add a row above"
+
+
 @given(shape=SHAPES, dtype=DTYPES, seed=SEEDS, slope=st.sampled_from([0.0, 0.01, 0.2, 1.0]),
        transposed=st.booleans())
 def test_activation_kernels_match_their_references(shape, dtype, seed, slope, transposed):
     rng = np.random.default_rng(seed)
     a, g = random(rng, shape, dtype), random(rng, shape, dtype)
-    if transposed:           # a non-contiguous view: the kernels must still read it in the right order
+    if transposed:           # a non-contiguous view: the compiled path must still read it in the right order
         a, g = a.T, g.T
-    z = K.sigmoid_forward_ref(a)
-    cases = [("relu_forward", (a,)), ("relu_backward", (g, a)), ("leaky_relu_forward", (a, slope)),
-             ("leaky_relu_backward", (g, a, slope)),
-             ("sigmoid_forward", (10 * a,)), ("sigmoid_backward", (g, z))]
-    for name, args in cases:
-        got = getattr(K, name + "_numba")(*args)
-        assert got.flags.c_contiguous, name
-        assert_same(got, getattr(K, name + "_ref")(*args), dtype)
+    kernels = all_kernels()
+    for name, make_args in ELEMENTWISE_CASES.items():
+        args = make_args(g, a, dtype(slope))
+        assert_same(kernels[name].compiled(*args), kernels[name].reference(*args), dtype)
 
 
-def test_relu_passes_nan_and_infinities_like_numpy():
+def test_elementwise_kernel_runs_its_formula_on_tensors_and_broadcasts():
+    import minigrad_ae as mg
+    g, a = mg.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True), np.array([-1.0, 0.5, 2.0])
+    out = ops.relu_vjp(g, a)                       # a Tensor argument: the formula runs as written, recording ops
+    assert isinstance(out, mg.Tensor) and out.requires_grad
+    np.testing.assert_array_equal(out.data, [0, 2, 3])
+    wide = ops.tanh_vjp.compiled(np.ones((3, 1)), np.full(4, 0.5))   # broadcasting: the formula as written too
+    np.testing.assert_allclose(wide, np.full((3, 4), 0.75))
+
+
+def test_relu_vjp_passes_nan_and_infinities_like_numpy():
     a = np.array([np.nan, -np.inf, np.inf, -1.0, 0.0, 2.0], dtype=np.float32)
-    np.testing.assert_array_equal(K.relu_forward_numba(a), [np.nan, 0, np.inf, 0, 0, 2])
     g = np.array([1.0, np.nan, 2.0, np.inf, 5.0, 3.0], dtype=np.float32)
     # NaN and inf gradients behind a closed ReLU become NaN (0 · NaN), as g · (a > 0) does: nothing is hidden
     with np.errstate(invalid="ignore"):
-        np.testing.assert_array_equal(K.relu_backward_numba(g, a), K.relu_backward_ref(g, a))
-    assert np.isnan(K.relu_backward_numba(g, a)[[1, 3]]).all()
+        got = ops.relu_vjp.compiled(g, a)
+        np.testing.assert_array_equal(got, ops.relu_vjp.reference(g, a))
+    assert np.isnan(got[[1, 3]]).all()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -63,11 +97,11 @@ def test_sigmoid_neither_overflows_nor_loses_tiny_values(dtype):
     info = np.finfo(dtype)
     a = np.array([-1000.0, np.log(info.tiny) - 5, -30.0, 0.0, 30.0, 1000.0], dtype=dtype)
     with np.errstate(over="raise", invalid="raise", divide="raise"):   # underflow to 0 is the right answer
-        z = K.sigmoid_forward_numba(a)
+        z = K.sigmoid.compiled(a)
     assert z[0] == 0 and z[-1] == 1 and z[3] == 0.5
     assert 0 < z[1] < info.tiny                         # a subnormal, not flushed to 0
     np.testing.assert_allclose(z[2], np.exp(dtype(-30.0)), rtol=1e-6)
-    np.testing.assert_allclose(z, K.sigmoid_forward_ref(a), rtol=1e-6 if dtype == np.float32 else 1e-14)
+    np.testing.assert_allclose(z, K.sigmoid.reference(a), rtol=1e-6 if dtype == np.float32 else 1e-14)
 
 
 @given(shape=SHAPES, dtype=DTYPES, seed=SEEDS, reduction_scale=st.floats(1e-3, 10.0))
@@ -77,7 +111,7 @@ def test_bce_grad_kernel_matches_reference(shape, dtype, seed, reduction_scale):
     p.reshape(-1)[:2] = [0, 1][:p.size]                # the floored denominator at p = 0 and p = 1
     y = rng.random(shape).astype(dtype)
     scale = np.asarray(reduction_scale, dtype=dtype)  # a 0-d upstream gradient, as a 'sum' or 'mean' loss gives
-    assert_same(K.bce_grad_numba(p, y, scale), K.bce_grad_ref(p, y, scale), dtype)
+    assert_same(K.bce_grad.compiled(p, y, scale), K.bce_grad.reference(p, y, scale), dtype)
 
 
 @given(shape=SHAPES, dtype=DTYPES, seed=SEEDS, transposed=st.booleans())
@@ -87,7 +121,7 @@ def test_bce_sum_kernel_matches_reference(shape, dtype, seed, transposed):
     p.reshape(-1)[:2] = [0, 1][:p.size]                # the clamped logs: log 0 = −inf costs 100, not ∞
     if transposed:
         p, y = p.T, y.T
-    got, want = K.bce_sum_numba(p, y), K.bce_sum_ref(p, y)
+    got, want = K.bce_sum.compiled(p, y), K.bce_sum.reference(p, y)
     assert np.ndim(got) == 0 and got.dtype == dtype and np.isfinite(got)
     # the loop sums in float64, the reference in p's dtype: they differ by the reference's own rounding
     np.testing.assert_allclose(got, want, rtol=tolerance(dtype)["rtol"] * max(1, np.sqrt(p.size)), atol=1e-12)
@@ -110,7 +144,8 @@ def apply_update(name, update, param, grad, state, t, lr, weight_decay, momentum
 def test_optimizer_kernels_match_their_references(name, shape, dtype, seed, steps, lr, weight_decay, momentum,
                                                   nesterov):
     results = []
-    for update in (getattr(K, f"{name}_update_ref"), getattr(K, f"{name}_update_numba")):
+    kernel = getattr(K, f"{name}_update")
+    for update in (kernel.reference, kernel.compiled):
         rng = np.random.default_rng(seed)
         param, state = random(rng, shape, dtype), [np.zeros(shape, dtype), np.zeros(shape, dtype)]
         for t in range(1, steps + 1):
@@ -129,11 +164,11 @@ def test_optimizer_kernel_falls_back_to_the_reference_for_arrays_it_cannot_updat
     param, grad = base.T.copy(order="F"), rng.standard_normal((3, 4))   # F-ordered: flat() would be a copy
     expected = param.copy()
     m, v = np.zeros_like(param), np.zeros_like(param)
-    K.adam_update_ref(expected, grad, m.copy(), v.copy(), 0.1, 0.9, 0.999, 1e-8, 1)
-    K.adam_update_numba(param, grad, m, v, 0.1, 0.9, 0.999, 1e-8, 1)
+    K.adam_update.reference(expected, grad, m.copy(), v.copy(), 0.1, 0.9, 0.999, 1e-8, 1)
+    K.adam_update.compiled(param, grad, m, v, 0.1, 0.9, 0.999, 1e-8, 1)
     np.testing.assert_array_equal(param, expected)
     param32 = np.ones(3, np.float32)                                   # a float64 gradient on a float32 parameter
-    K.sgd_update_numba(param32, np.ones(3), None, 0.5)
+    K.sgd_update.compiled(param32, np.ones(3), None, 0.5)
     np.testing.assert_array_equal(param32, [0.5, 0.5, 0.5])
 
 
@@ -152,13 +187,13 @@ def test_im2col_and_col2im_match_references_and_are_adjoint(geometry, dtype, see
     n, c, h, w, kh, kw, stride, padding = geometry
     rng = np.random.default_rng(seed)
     x = random(rng, (n, c, h, w), dtype)
-    cols = K.im2col_numba(x, kh, kw, stride, padding)
+    cols = K.im2col.compiled(x, kh, kw, stride, padding)
     oh, ow = K.conv_output_size(h, kh, stride, padding), K.conv_output_size(w, kw, stride, padding)
     assert cols.shape == (n, c * kh * kw, oh * ow)
-    np.testing.assert_array_equal(cols, K.im2col_ref(x, kh, kw, stride, padding))   # a gather: exact
+    np.testing.assert_array_equal(cols, K.im2col.reference(x, kh, kw, stride, padding))   # a gather: exact
     c_in = random(rng, cols.shape, dtype)
-    back = K.col2im_numba(c_in, x.shape, kh, kw, stride, padding)
-    assert_same(back, K.col2im_ref(c_in, x.shape, kh, kw, stride, padding), dtype)
+    back = K.col2im.compiled(c_in, x.shape, kh, kw, stride, padding)
+    assert_same(back, K.col2im.reference(c_in, x.shape, kh, kw, stride, padding), dtype)
     # ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩: col2im is im2col's transpose, hence its backward
     lhs, rhs = np.vdot(cols.astype(np.float64), c_in), np.vdot(x.astype(np.float64), back)
     np.testing.assert_allclose(lhs, rhs, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
@@ -167,9 +202,9 @@ def test_im2col_and_col2im_match_references_and_are_adjoint(geometry, dtype, see
 def test_im2col_on_a_hand_computed_example():
     x = np.arange(9.0).reshape(1, 1, 3, 3)             # one 3×3 image, 2×2 kernel, stride 1, no padding
     expected = np.array([[[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]]], dtype=float)
-    for im2col in (K.im2col_ref, K.im2col_numba):
+    for im2col in (K.im2col.reference, K.im2col.compiled):
         np.testing.assert_array_equal(im2col(x, 2, 2, 1, 0), expected)
-    padded = K.im2col_numba(x, 3, 3, 2, 1)             # stride 2, padding 1: patches centred on the 4 corners
+    padded = K.im2col.compiled(x, 3, 3, 2, 1)             # stride 2, padding 1: patches centred on the 4 corners
     np.testing.assert_array_equal(padded[0, 4], [0, 2, 6, 8])   # the centre tap sees each corner pixel
 
 
@@ -184,8 +219,8 @@ def run_python(code, **env):
 def test_import_does_not_import_numba_and_the_switch_picks_the_references():
     code = ("import sys, numpy as np, minigrad_ae as mg\n"
             "from minigrad_ae import kernels as K\n"
-            "print('numba' in sys.modules, K.NUMBA_ENABLED, K.adam_update is K.adam_update_ref)\n"
-            "mg.tensor(np.ones(3), requires_grad=True).relu().sum().backward()\n"
+            "print('numba' in sys.modules, K.NUMBA_ENABLED, K.adam_update._chosen is K.adam_update.reference)\n"
+            "mg.tensor(np.ones(3), requires_grad=True).sigmoid().sum().backward()\n"
             "print('numba' in sys.modules)")
     assert run_python(code, MINIGRAD_AE_NUMBA="1").split() == ["False", "True", "False", "True"]  # lazily, on use
     assert run_python(code, MINIGRAD_AE_NUMBA="0").split() == ["False", "False", "True", "False"]
@@ -193,15 +228,17 @@ def test_import_does_not_import_numba_and_the_switch_picks_the_references():
 
 def test_numba_disable_jit_runs_the_loops_as_python():
     code = ("import numpy as np\nfrom minigrad_ae import kernels as K\n"
-            "a = np.array([-1.0, 2.0]); print(K.leaky_relu_forward(a, 0.5).tolist())\n"
-            "from minigrad_ae.kernels.activations import _leaky_relu_forward_loop as loop\n"
-            "loop(a, 0.5, a.copy()); print(type(loop._compiled).__name__)\n"
+            "from minigrad_ae.autodiff.ops import leaky_relu\n"
+            "a = np.array([-1.0, 2.0]); print(leaky_relu(a, 0.5).tolist())\n"
+            "print(type(leaky_relu._loop._compiled).__name__)\n"
             "print(round(float(K.bce_sum(np.array([0.5, 1.0]), np.array([1.0, 1.0]))), 6))")   # a summing loop too
     assert run_python(code, NUMBA_DISABLE_JIT="1", MINIGRAD_AE_NUMBA="1").splitlines() == [
         "[-0.5, 2.0]", "function", str(round(np.log(2), 6))]   # −log 0.5 − log 1
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt tuning is glibc/Linux only")
-def test_malloc_is_tuned_on_glibc():
-    assert isinstance(K.MALLOC_TUNED, bool)
-    assert K.keep_freed_memory() == K.MALLOC_TUNED   # idempotent; True wherever the C library is glibc
+def test_malloc_tuning_is_an_explicit_call_not_an_import_side_effect():
+    code = ("import ctypes, minigrad_ae\n"
+            "from minigrad_ae import kernels as K\n"
+            "print(K.keep_freed_memory())")
+    tuned = run_python(code)
+    assert tuned == str(sys.platform.startswith("linux"))   # True wherever the C library is glibc

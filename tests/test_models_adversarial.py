@@ -1,5 +1,6 @@
 """AdversarialAutoencoder: the priors sample what they say, each phase moves only its own player's
-parameters, training runs, and the adversarial game pulls the codes toward the prior."""
+parameters, the discriminator is configurable, training runs through fit, and the adversarial game pulls
+the codes toward the prior."""
 import numpy as np
 import pytest
 
@@ -48,10 +49,10 @@ def test_mixture_prior_puts_equal_clusters_on_a_circle():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: gaussian_prior(0), "gaussian_prior: needs an integer n_latent >= 1 and std > 0"),
-    (lambda: gaussian_prior(2, std=0), "gaussian_prior"),
-    (lambda: mixture_of_gaussians_prior(0), "mixture_of_gaussians_prior: needs an integer n_components >= 1"),
-    (lambda: mixture_of_gaussians_prior(4, radius=2, std=-1), "mixture_of_gaussians_prior"),
+    (lambda: gaussian_prior(0), "gaussian_prior: n_latent must be an integer >= 1, got 0"),
+    (lambda: gaussian_prior(2, std=0), "gaussian_prior: std must be a finite number > 0, got 0.0"),
+    (lambda: mixture_of_gaussians_prior(0), "mixture_of_gaussians_prior: n_components must be an integer >= 1"),
+    (lambda: mixture_of_gaussians_prior(4, radius=2, std=-1), "mixture_of_gaussians_prior: std must be"),
     (lambda: AdversarialAutoencoder(64, 32, 3, 16, prior=mixture_of_gaussians_prior()),
      r"prior\(3, rng\) returned shape \(3, 2\), but codes are \(3, 3\)"),
 ])
@@ -87,13 +88,44 @@ def test_the_discriminator_loss_gives_the_encoder_no_gradient(X):
 
 def test_a_few_training_steps_give_finite_losses(X):
     model = small_model(mixture_of_gaussians_prior(4, radius=2.0, std=0.5), seed=3)
-    losses = model.train_step(X[:32], *model.make_optimizers(1e-3), rng=np.random.default_rng(4))
+    losses = model.train_step(X[:32], model.make_optimizers(1e-3), rng=np.random.default_rng(4))
     assert set(losses) == {"recon", "disc", "gen"} and all(np.isfinite(v) for v in losses.values())
-    history = model.fit_adversarial(X[:96], epochs=2, batch_size=32, rng=np.random.default_rng(5))
-    assert {k: len(v) for k, v in history.items()} == {"recon": 2, "disc": 2, "gen": 2}
-    assert np.all(np.isfinite([history[k] for k in history]))
+    history = mg.fit(model, X=X[:96], epochs=2, batch_size=32, optimizer=model.make_optimizers(1e-3),
+                     step=AdversarialAutoencoder.train_step, progress=False, rng=np.random.default_rng(5))
+    assert {k: len(v) for k, v in history.losses.items()} == {"recon": 2, "disc": 2, "gen": 2}
+    assert history.train_loss == history.losses["recon"]  # the step's first loss
+    assert np.all(np.isfinite(list(history.losses.values())))
     assert not model.training
     assert model.generate(5, rng=np.random.default_rng(6)).shape == (5, 64)
+
+
+def test_a_nan_phase_skips_its_update_and_fit_stops(X):
+    model = small_model(prior=lambda n, rng: np.full((n, 2), np.nan), seed=9)  # the discriminator's loss is NaN
+    before = snapshot(model)
+    with pytest.warns(RuntimeWarning, match=r"the disc loss became nan at epoch 1, batch 1/3"):
+        history = mg.fit(model, X=X[:96], epochs=2, batch_size=32, optimizer=model.make_optimizers(1e-3),
+                         step=AdversarialAutoencoder.train_step, progress=False, rng=np.random.default_rng(10))
+    assert history.epochs == 0 and history.stopped_early
+    assert moved_parts(before, model) == {"encoder", "decoder"}  # the NaN phase skipped its step, the others ran
+
+
+def test_the_discriminator_is_configurable_like_the_pytorch_material():
+    """Hidden sizes, LeakyReLU(0.2) and a Sigmoid at the end (probabilities, scored with BCE): the same network
+    and the same losses as with logits, computed on probabilities instead."""
+    logit = AdversarialAutoencoder(64, 32, 2, [16, 8], disc_negative_slope=0.2, rng=np.random.default_rng(0),
+                                   dtype=np.float64)
+    prob = AdversarialAutoencoder(64, 32, 2, [16, 8], disc_negative_slope=0.2, disc_output="probability",
+                                  rng=np.random.default_rng(0), dtype=np.float64)
+    kinds = [type(m).__name__ for m in prob.discriminator]
+    assert kinds == ["Linear", "LeakyReLU", "Linear", "LeakyReLU", "Linear", "Sigmoid"]
+    assert prob.discriminator[1].negative_slope == 0.2
+    assert [m.weight.shape for m in prob.discriminator if isinstance(m, mg.nn.Linear)] == [(16, 2), (8, 16), (1, 8)]
+    x = np.random.default_rng(1).random((16, 64))
+    np.testing.assert_allclose(prob.gen_loss(x).item(), logit.gen_loss(x).item(), rtol=1e-9)
+    np.testing.assert_allclose(prob.disc_loss(x, rng=np.random.default_rng(2)).item(),
+                               logit.disc_loss(x, rng=np.random.default_rng(2)).item(), rtol=1e-9)
+    with pytest.raises(ValueError, match="AdversarialAutoencoder: disc_output must be one of 'logit', 'probability'"):
+        AdversarialAutoencoder(64, 32, 2, 16, disc_output="softmax")
 
 
 def test_the_game_pulls_the_codes_toward_the_prior(X):
@@ -104,7 +136,8 @@ def test_the_game_pulls_the_codes_toward_the_prior(X):
     centre = prior(20000, np.random.default_rng(7)).mean(axis=0)
     with mg.no_grad():
         before = model.encode(X).data
-    model.fit_adversarial(X, epochs=20, batch_size=32, lr=3e-4, reg_lr=2e-3, rng=np.random.default_rng(8))
+    mg.fit(model, X=X, epochs=20, batch_size=32, optimizer=model.make_optimizers(lr=3e-4, reg_lr=2e-3),
+           step=AdversarialAutoencoder.train_step, progress=False, rng=np.random.default_rng(8))
     with mg.no_grad():
         after = model.encode(X).data
     distance = lambda z: np.linalg.norm(z.mean(axis=0) - centre)

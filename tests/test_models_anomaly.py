@@ -12,8 +12,10 @@ def test_scores_use_reconstruction_error_or_the_squared_error_per_feature():
     X = np.random.default_rng(0).random((12, 6))
     model = Autoencoder([6, 3], rng=np.random.default_rng(1))
     np.testing.assert_array_equal(anomaly_scores(model, X), model.reconstruction_error(X))
-    plain = LinearAutoencoder(6, 3, rng=np.random.default_rng(2))  # has no reconstruction_error
+    linear = LinearAutoencoder(6, 3, rng=np.random.default_rng(2))
+    plain = mg.nn.Sequential(linear.encoder, linear.decoder)  # the same map, with no reconstruction_error
     scores = anomaly_scores(plain, X)
+    np.testing.assert_allclose(scores, anomaly_scores(linear, X), rtol=1e-6)
     with mg.no_grad():
         expected = ((X - plain(X).data) ** 2).sum(axis=1) / 6
     assert scores.shape == (12,)

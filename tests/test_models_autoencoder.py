@@ -33,7 +33,7 @@ def test_shrink_sizes_errors():
         shrink_sizes(64, 8, 3)
     with pytest.raises(ValueError, match=r"shrink_sizes: n_latent=64 must be smaller than n_in=64"):
         shrink_sizes(64, 64, 1.5)
-    with pytest.raises(ValueError, match=r"shrink_sizes: every size must be a positive integer.*bad: \[0\]"):
+    with pytest.raises(ValueError, match=r"shrink_sizes: \[n_in, n_latent\] must be a list of .*bad: \[0\]"):
         shrink_sizes(64, 0, 1.5)
 
 
@@ -69,16 +69,16 @@ def test_kaiming_init_for_leaky_relu():
 # ---------------------------------------------------------------- forward and losses
 
 
-@pytest.mark.parametrize("out_activation, low, high", [("sigmoid", 0, 1), ("tanh", -1, 1)])
-def test_out_activation_bounds_the_reconstruction(out_activation, low, high):
-    model = Autoencoder([10, 4], out_activation=out_activation, rng=np.random.default_rng(2))
+@pytest.mark.parametrize("recon, low, high", [("sigmoid_mse", 0, 1), ("bce", 0, 1), ("tanh_mse", -1, 1)])
+def test_the_output_activation_of_recon_bounds_the_reconstruction(recon, low, high):
+    model = Autoencoder([10, 4], recon=recon, rng=np.random.default_rng(2))
     x_hat = model(np.random.default_rng(3).standard_normal((50, 10)) * 10).data
     assert x_hat.shape == (50, 10)
     assert np.all((x_hat >= low) & (x_hat <= high))
 
 
-def test_no_out_activation_returns_the_decoder_output():
-    model = Autoencoder([10, 4], out_activation=None, rng=np.random.default_rng(2))
+def test_recon_mse_returns_the_decoder_output():
+    model = Autoencoder([10, 4], recon="mse", rng=np.random.default_rng(2))
     x = np.random.default_rng(3).standard_normal((5, 10)) * 10
     np.testing.assert_array_equal(model(x).data, model.decoder(model.encode(x)).data)
     assert np.abs(model(x).data).max() > 1
@@ -88,26 +88,31 @@ def test_losses_match_the_functional_definitions():
     model = Autoencoder([8, 5, 3], rng=np.random.default_rng(4), dtype=np.float64)
     x = np.random.default_rng(5).random((6, 8))
     x_hat = model(x)
+    assert model.recon == "sigmoid_mse"
     assert model.loss(x).item() == pytest.approx(F.mse_loss(x_hat, x).item(), rel=1e-12)
-    # the logits path gives BCE of the sigmoid output
-    assert model.loss(x, kind="bce").item() == pytest.approx(F.binary_cross_entropy(x_hat, x).item(), rel=1e-9)
+    # the same weights with recon='bce': the logits path gives BCE of the same sigmoid output
+    bce = Autoencoder([8, 5, 3], recon="bce", rng=np.random.default_rng(4), dtype=np.float64)
+    np.testing.assert_array_equal(bce(x).data, x_hat.data)
+    assert bce.loss(x).item() == pytest.approx(F.binary_cross_entropy(x_hat, x).item(), rel=1e-9)
+    tanh = Autoencoder([8, 5, 3], recon="tanh_mse", rng=np.random.default_rng(4), dtype=np.float64)
+    assert tanh.loss(2 * x - 1).item() == pytest.approx(F.mse_loss(tanh(2 * x - 1), 2 * x - 1).item(), rel=1e-12)
     errors = model.reconstruction_error(x)
     assert isinstance(errors, np.ndarray) and errors.shape == (6,)
     assert errors.mean() == pytest.approx(model.loss(x).item(), rel=1e-12)
 
 
-@pytest.mark.parametrize("kind", ["mse", "bce"])
-def test_loss_gradients_through_the_whole_model(kind):
-    model = Autoencoder([5, 4, 2], rng=np.random.default_rng(6), dtype=np.float64)
+@pytest.mark.parametrize("recon", ["sigmoid_mse", "bce", "tanh_mse", "mse"])
+def test_loss_gradients_through_the_whole_model(recon):
+    model = Autoencoder([5, 4, 2], recon=recon, rng=np.random.default_rng(6), dtype=np.float64)
     x = np.random.default_rng(7).random((3, 5))
-    report = mg.gradcheck(lambda *params: model.loss(x, kind=kind), model.parameters(), mode="directional")
+    report = mg.gradcheck(lambda *params: model.loss(x), model.parameters(), mode="directional")
     assert report, str(report)
 
 
 def test_fit_lowers_the_loss_on_digits():
     X, _ = mg.data.load_digits()
     model = Autoencoder([64, 32, 8], rng=np.random.default_rng(8))
-    history = mg.fit(model, lambda m, xb: m.loss(xb), X[:256], epochs=4, batch_size=32,
+    history = mg.fit(model, X=X[:256], epochs=4, batch_size=32,
                      optimizer=mg.optim.Adam(model.parameters(), lr=3e-3), progress=False,
                      rng=np.random.default_rng(9))
     assert history.train_loss[-1] < 0.7 * history.train_loss[0]
@@ -118,22 +123,33 @@ def test_fit_lowers_the_loss_on_digits():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(sizes=[64]), r"Autoencoder: needs at least 2 sizes"),
-    (dict(sizes=[64, 0]), r"Autoencoder: every size must be a positive integer.*bad: \[0\]"),
-    (dict(sizes=[64, 8.5]), r"every size must be a positive integer.*bad: \[8.5\]"),
+    (dict(sizes=[64]), r"Autoencoder: sizes must be a list of at least 2 positive integers \[n_in, ..., n_latent\]"),
+    (dict(sizes=[64, 0]), r"Autoencoder: sizes must be a list of at least 2 positive integers.*bad: \[0\]"),
+    (dict(sizes=[64, 8.5]), r"positive integers.*bad: \[8.5\]"),
     (dict(sizes=[64, 8], decoder_sizes=[4, 64]), r"decoder_sizes \[4, 64\] must run from the code size 8"),
     (dict(sizes=[64, 8], decoder_sizes=[8, 32]), r"back to the input size 64"),
-    (dict(sizes=[64, 8], activation="gelu"), r"Autoencoder: unknown activation 'gelu'; use one of"),
-    (dict(sizes=[64, 8], out_activation="softmax"), r"unknown out_activation 'softmax'"),
+    (dict(sizes=[64, 8], activation="gelu"), r"Autoencoder: activation must be one of 'relu', .*got 'gelu'"),
+    (dict(sizes=[64, 8], recon="softmax"), r"Autoencoder: recon must be one of 'bce', 'sigmoid_mse'.*got 'softmax'"),
 ])
 def test_bad_configurations(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Autoencoder(rng=np.random.default_rng(0), **kwargs)
 
 
-def test_bad_loss_kinds():
-    x = np.random.default_rng(0).random((2, 4))
-    with pytest.raises(ValueError, match=r"Autoencoder.loss: kind must be 'mse' or 'bce', got 'l1'"):
-        Autoencoder([4, 2], rng=np.random.default_rng(0)).loss(x, kind="l1")
-    with pytest.raises(ValueError, match=r"kind='bce' needs out_activation='sigmoid'.*out_activation='tanh'"):
-        Autoencoder([4, 2], out_activation="tanh", rng=np.random.default_rng(0)).loss(x, kind="bce")
+@pytest.mark.parametrize("sizes", [64, "64-8", None])
+def test_sizes_that_are_not_a_list_say_what_sizes_is(sizes):
+    with pytest.raises(TypeError, match=r"Autoencoder: sizes must be a list of layer widths \[n_in, ..., n_latent\], "
+                                        r"e.g. \[64, 32, 8\]; got"):
+        Autoencoder(sizes)
+
+
+def test_bce_on_unscaled_images_is_refused_by_loss():
+    """Before: the logits path never looked at the targets and returned about −2491 for 0..255 images."""
+    model = Autoencoder([64, 8], recon="bce", rng=np.random.default_rng(0))
+    images = mg.data.load_digits()[0][:20] * 255
+    with pytest.raises(ValueError, match=r"Autoencoder.loss: recon='bce' reads every value of target as a "
+                                         r"probability in \[0, 1\].*values in \[0, 255\]\. Scale the images: X / 255"):
+        model.loss(images)
+    with pytest.raises(TypeError, match=r"Autoencoder.loss: x holds integers \(dtype uint8, values 0..255\).*"
+                                        r"x = x.astype\(np.float32\) / 255"):
+        model.loss(images.astype(np.uint8))

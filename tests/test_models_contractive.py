@@ -13,14 +13,14 @@ from gradtools import assert_backward_matches, seeds
 REDUCTIONS = ["mean", "sum", "none"]
 
 
-def make(rng, n_in=5, n_hidden=4, **settings):
-    return ContractiveAutoencoder(n_in, n_hidden, rng=rng, dtype=np.float64, **settings)
+def make(rng, n_in=5, n_latent=4, **settings):
+    return ContractiveAutoencoder(n_in, n_latent, rng=rng, dtype=np.float64, **settings)
 
 
-@given(n_in=st.integers(1, 6), n_hidden=st.integers(1, 6), batch=st.integers(1, 4), seed=seeds())
-def test_penalty_is_the_squared_frobenius_norm_of_the_autodiff_jacobian(n_in, n_hidden, batch, seed):
+@given(n_in=st.integers(1, 6), n_latent=st.integers(1, 6), batch=st.integers(1, 4), seed=seeds())
+def test_penalty_is_the_squared_frobenius_norm_of_the_autodiff_jacobian(n_in, n_latent, batch, seed):
     rng = np.random.default_rng(seed)
-    model, X = make(rng, n_in, n_hidden), rng.uniform(0, 1, (batch, n_in))
+    model, X = make(rng, n_in, n_latent), rng.uniform(0, 1, (batch, n_in))
     h = model.encode(X)
     per_sample = contractive_penalty(h, model.encoder.weight, reduction="none").data
     from_jacobian = np.array([np.sum(model.jacobian(x) ** 2) for x in X])
@@ -81,7 +81,7 @@ def test_loss_is_half_mean_squared_norm_plus_lambda_times_mean_penalty():
 
 def test_loss_gradient_matches_finite_differences():
     rng = np.random.default_rng(4)
-    model, X = make(rng, lam=0.5, out_activation=None), rng.uniform(0, 1, (3, 5))
+    model, X = make(rng, lam=0.5, recon="mse"), rng.uniform(0, 1, (3, 5))
     report = mg.gradcheck(lambda *_: model.loss(X), model.parameters(), eps=1e-5)
     assert report and report.max_rel_error < 1e-9, report
 
@@ -89,13 +89,13 @@ def test_loss_gradient_matches_finite_differences():
 def test_code_sensitivity_with_one_input_is_the_jacobian_norm():
     # with n_in = 1 the only directions are ±1, so ‖h(x + δ) − h(x)‖/|δ| → ‖J(x)‖ as eps → 0
     rng = np.random.default_rng(5)
-    model, X = make(rng, n_in=1, n_hidden=3), rng.uniform(0, 1, (20, 1))
+    model, X = make(rng, n_in=1, n_latent=3), rng.uniform(0, 1, (20, 1))
     expected = np.mean([np.linalg.norm(model.jacobian(x)) for x in X])
     np.testing.assert_allclose(model.code_sensitivity(X, eps=1e-7, rng=rng), expected, rtol=1e-5)
 
 
 @pytest.mark.parametrize("settings, message", [(dict(lam=-1.0), "lam .* >= 0"),
-                                               (dict(out_activation="relu"), "out_activation must be")])
+                                               (dict(recon="tanh_mse"), "recon must be one of 'sigmoid_mse', 'mse'")])
 def test_bad_settings_are_refused(settings, message):
     with pytest.raises(ValueError, match=f"ContractiveAutoencoder: {message}"):
         ContractiveAutoencoder(4, 3, **settings)
@@ -112,6 +112,32 @@ def test_a_few_training_steps_lower_the_loss():
     rng = np.random.default_rng(0)
     model = ContractiveAutoencoder(64, 25, lam=0.1, rng=rng)
     before = model.loss(X).item()
-    mg.fit(model, lambda m, xb: m.loss(xb), X, epochs=3, batch_size=50,
+    mg.fit(model, X=X, epochs=3, batch_size=50,
            optimizer=mg.optim.Adam(model.parameters(), lr=1e-2), progress=False, rng=rng)
     assert model.loss(X).item() < 0.9 * before
+
+
+def test_autodiff_penalty_equals_the_closed_form_on_one_layer():
+    rng = np.random.default_rng(5)
+    X = rng.uniform(size=(6, 5))
+    closed = ContractiveAutoencoder(5, 3, lam=0.7, rng=np.random.default_rng(1), dtype=np.float64)
+    auto = ContractiveAutoencoder(5, 3, lam=0.7, penalty="autodiff", rng=np.random.default_rng(1), dtype=np.float64)
+    for model in (closed, auto):
+        model.loss(X).backward()
+    assert closed.loss(X).item() == pytest.approx(auto.loss(X).item(), rel=1e-12)
+    for (name, a), (_, b) in zip(closed.named_parameters(), auto.named_parameters()):
+        np.testing.assert_allclose(a.grad, b.grad, rtol=1e-10, err_msg=name)
+
+
+def test_a_deeper_encoder_uses_the_autodiff_penalty_and_its_gradient_checks():
+    rng = np.random.default_rng(6)
+    model = ContractiveAutoencoder(5, 3, lam=0.5, hidden=[4], rng=rng, dtype=np.float64)
+    assert model.penalty == "autodiff" and len(model.encoder) == 3
+    X = rng.uniform(size=(4, 5))
+    assert mg.gradcheck(lambda *params: model.loss(X), model.parameters(), mode="directional")
+    x = X[0]
+    J = model.jacobian(x)
+    numeric = np.stack([mg.numerical_grad(lambda s: model.encode(s.reshape(1, -1))[0, j], [x])[0] for j in range(3)])
+    np.testing.assert_allclose(J, numeric, rtol=1e-6, atol=1e-9)
+    with pytest.raises(ValueError, match=r"ContractiveAutoencoder: penalty='closed_form' holds for a one-layer"):
+        ContractiveAutoencoder(5, 3, hidden=[4], penalty="closed_form")

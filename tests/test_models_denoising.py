@@ -46,13 +46,13 @@ def test_each_call_draws_fresh_noise():
 
 
 @pytest.mark.parametrize("noise", list(NOISES))
-@pytest.mark.parametrize("kind", ["mse", "bce"])
-def test_without_noise_the_loss_is_the_plain_autoencoder_loss(noise, kind):
+@pytest.mark.parametrize("recon", ["sigmoid_mse", "bce"])
+def test_without_noise_the_loss_is_the_plain_autoencoder_loss(noise, recon):
     X = digits(40)
-    model = DenoisingAutoencoder(SIZES, noise=noise, noise_level=0.0, rng=np.random.default_rng(0))
-    plain = Autoencoder(SIZES, rng=np.random.default_rng(1))
+    model = DenoisingAutoencoder(SIZES, noise=noise, noise_level=0.0, recon=recon, rng=np.random.default_rng(0))
+    plain = Autoencoder(SIZES, recon=recon, rng=np.random.default_rng(1))
     plain.load_state_dict(model.state_dict())
-    np.testing.assert_allclose(model.loss(X, kind).item(), plain.loss(X, kind).item(), rtol=1e-6)
+    np.testing.assert_allclose(model.loss(X).item(), plain.loss(X).item(), rtol=1e-6)
 
 
 def test_loss_reconstructs_the_clean_input_from_the_corrupted_one():
@@ -74,20 +74,21 @@ def test_forward_does_not_corrupt():
 
 
 @pytest.mark.parametrize("settings, message", [
-    (dict(noise="dropout"), "unknown noise 'dropout'"),
-    (dict(noise="masking", noise_level=1.5), r"noise_level for noise='masking' must be a fraction in \[0, 1\]"),
-    (dict(noise="gaussian", noise_level=-0.1), "noise_level for noise='gaussian' must be a standard deviation >= 0")])
-def test_bad_noise_settings_are_refused(settings, message):
+    (dict(noise="dropout"), "noise must be one of 'gaussian', 'masking', 'salt_and_pepper'; got 'dropout'"),
+    (dict(noise="masking", noise_level=1.5), r"noise_level for noise='masking' must be a number in \[0, 1\]"),
+    (dict(noise="gaussian", noise_level=-0.1), "noise_level for noise='gaussian' must be a finite number >= 0"),
+    (dict(recon="l1"), "recon must be one of")])
+def test_bad_settings_are_refused(settings, message):
     with pytest.raises(ValueError, match=f"DenoisingAutoencoder: {message}"):
         DenoisingAutoencoder(SIZES, **settings)
 
 
-def test_bad_loss_kind_is_refused_like_the_plain_autoencoder():
-    model = DenoisingAutoencoder(SIZES, out_activation=None, rng=np.random.default_rng(0))
-    with pytest.raises(ValueError, match="kind='bce' needs out_activation='sigmoid'"):
-        model.loss(digits(4), kind="bce")
-    with pytest.raises(ValueError, match="kind must be 'mse' or 'bce'"):
-        model.loss(digits(4), kind="l1")
+def test_bce_targets_are_checked_on_the_clean_input():
+    """Gaussian noise pushes the corrupted input out of [0, 1]: allowed, only the clean target must be in it."""
+    model = DenoisingAutoencoder(SIZES, noise="gaussian", noise_level=0.5, recon="bce", rng=np.random.default_rng(0))
+    assert np.isfinite(model.loss(digits(8)).item())
+    with pytest.raises(ValueError, match="DenoisingAutoencoder.loss: recon='bce' reads every value of target"):
+        model.loss(digits(8) * 16)
 
 
 def test_a_few_training_steps_lower_the_loss():
@@ -95,6 +96,6 @@ def test_a_few_training_steps_lower_the_loss():
     rng = np.random.default_rng(0)
     model = DenoisingAutoencoder(SIZES, noise="masking", noise_level=0.3, rng=rng)
     before = model.loss(X).item()
-    mg.fit(model, lambda m, xb: m.loss(xb), X, epochs=3, batch_size=50,
+    mg.fit(model, X=X, epochs=3, batch_size=50,
            optimizer=mg.optim.Adam(model.parameters(), lr=1e-2), progress=False, rng=rng)
     assert model.loss(X).item() < 0.9 * before

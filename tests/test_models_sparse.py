@@ -26,18 +26,18 @@ def three_gradients(model, X, misprinted=False):
     return unroll(hand.values()), unroll(p.grad for p in params), unroll(numeric)
 
 
-def make(rng, n_in=5, n_hidden=4, **settings):
-    return SparseAutoencoder(n_in, n_hidden, rng=rng, dtype=np.float64, **settings)
+def make(rng, n_in=5, n_latent=4, **settings):
+    return SparseAutoencoder(n_in, n_latent, rng=rng, dtype=np.float64, **settings)
 
 
-@given(n_in=st.integers(1, 5), n_hidden=st.integers(1, 5), batch=st.integers(1, 6), rho=st.floats(0.02, 0.98),
+@given(n_in=st.integers(1, 5), n_latent=st.integers(1, 5), batch=st.integers(1, 6), rho=st.floats(0.02, 0.98),
        beta=st.floats(0, 5), penalty=st.sampled_from(["kl", "l1"]), weight_decay=st.sampled_from([0.0, 0.3]),
-       out_activation=st.sampled_from(["sigmoid", None]), seed=seeds())
-def test_hand_autodiff_and_finite_differences_agree(n_in, n_hidden, batch, rho, beta, penalty, weight_decay,
-                                                     out_activation, seed):
+       recon=st.sampled_from(["sigmoid_mse", "mse"]), seed=seeds())
+def test_hand_autodiff_and_finite_differences_agree(n_in, n_latent, batch, rho, beta, penalty, weight_decay,
+                                                     recon, seed):
     rng = np.random.default_rng(seed)
-    model = make(rng, n_in, n_hidden, rho=rho, beta=beta, penalty=penalty, l1_weight=beta / 5,
-                 weight_decay=weight_decay, out_activation=out_activation)
+    model = make(rng, n_in, n_latent, rho=rho, beta=beta, penalty=penalty, l1_weight=beta / 5,
+                 weight_decay=weight_decay, recon=recon)
     X = rng.uniform(0, 1, (batch, n_in))
     hand, auto, numeric = three_gradients(model, X)
     assert mg.relative_error(hand, auto) < TOL
@@ -46,11 +46,10 @@ def test_hand_autodiff_and_finite_differences_agree(n_in, n_hidden, batch, rho, 
 
 
 @pytest.mark.parametrize("penalty", ["kl", "l1"])
-@pytest.mark.parametrize("out_activation", ["sigmoid", None])
-def test_misprinted_delta_with_sparsity_outside_the_derivative_fails_the_check(penalty, out_activation):
+@pytest.mark.parametrize("recon", ["sigmoid_mse", "mse"])
+def test_misprinted_delta_with_sparsity_outside_the_derivative_fails_the_check(penalty, recon):
     rng = np.random.default_rng(7)
-    model = make(rng, n_in=6, n_hidden=5, rho=0.05, beta=3.0, penalty=penalty, l1_weight=0.5,
-                 out_activation=out_activation)
+    model = make(rng, n_in=6, n_latent=5, rho=0.05, beta=3.0, penalty=penalty, l1_weight=0.5, recon=recon)
     X = rng.uniform(0, 1, (8, 6))
     hand, auto, numeric = three_gradients(model, X)
     wrong, _, _ = three_gradients(model, X, misprinted=True)
@@ -97,7 +96,8 @@ def test_rho_outside_the_open_unit_interval_fails_in_the_constructor(rho):
 
 
 @pytest.mark.parametrize("settings, message", [
-    (dict(penalty="l2"), "penalty must be 'kl'"), (dict(out_activation="tanh"), "out_activation must be"),
+    (dict(penalty="l2"), "penalty must be one of 'kl', 'l1'"),
+    (dict(recon="bce"), "recon must be one of 'sigmoid_mse', 'mse'; got 'bce'"),
     (dict(beta=-1.0), "beta .* >= 0"), (dict(weight_decay=-0.1), "weight_decay .* >= 0")])
 def test_bad_settings_are_refused(settings, message):
     with pytest.raises(ValueError, match=f"SparseAutoencoder: {message}"):
@@ -118,6 +118,6 @@ def test_a_few_training_steps_lower_the_loss(penalty):
     rng = np.random.default_rng(0)
     model = SparseAutoencoder(64, 25, penalty=penalty, weight_decay=1e-4, rng=rng)
     before = model.loss(X).item()
-    mg.fit(model, lambda m, xb: m.loss(xb), X, epochs=3, batch_size=50, optimizer=mg.optim.Adam(model.parameters(),
-           lr=1e-2), progress=False, rng=rng)
+    mg.fit(model, X=X, epochs=3, batch_size=50, optimizer=mg.optim.Adam(model.parameters(), lr=1e-2), progress=False,
+           rng=rng)
     assert model.loss(X).item() < 0.9 * before

@@ -9,6 +9,8 @@ from minigrad_ae.models.vae import VAE, kl_grads, reparam_grads
 from minigrad_ae.nn import functional as F
 from minigrad_ae.optim import Adam
 
+from gradtools import assert_three_way
+
 TIGHT = 1e-9  # relative error ‖a − b‖ / ‖a + b‖ between any two of hand, autodiff, central differences
 
 
@@ -70,14 +72,7 @@ def test_kl_grads_three_ways():
     def weighted_kl(mu, logvar):
         return (F.gaussian_kl(mu, logvar, reduction="none") * v).sum()
 
-    mu, logvar = mg.tensor(mu0, requires_grad=True), mg.tensor(logvar0, requires_grad=True)
-    weighted_kl(mu, logvar).backward()
-    numeric = mg.numerical_grad(weighted_kl, [mu0, logvar0])
-    hand = [v[:, None] * g for g in kl_grads(mu0, logvar0)]
-    for h, auto, num in zip(hand, [mu.grad, logvar.grad], numeric):
-        assert mg.relative_error(h, auto) < TIGHT
-        assert mg.relative_error(h, num) < TIGHT
-        assert mg.relative_error(auto, num) < TIGHT
+    assert_three_way([v[:, None] * g for g in kl_grads(mu0, logvar0)], weighted_kl, [mu0, logvar0], tolerance=TIGHT)
 
 
 def test_reparam_grads_three_ways():
@@ -88,13 +83,7 @@ def test_reparam_grads_three_ways():
     def z_of(mu, logvar):
         return F.reparameterize(mu, logvar, eps=eps)[0]
 
-    mu, logvar = mg.tensor(mu0, requires_grad=True), mg.tensor(logvar0, requires_grad=True)
-    z_of(mu, logvar).backward(g_z)
-    numeric = mg.numerical_grad(z_of, [mu0, logvar0], grad_output=g_z)
-    for h, auto, num in zip(reparam_grads(g_z, logvar0, eps), [mu.grad, logvar.grad], numeric):
-        assert mg.relative_error(h, auto) < TIGHT
-        assert mg.relative_error(h, num) < TIGHT
-        assert mg.relative_error(auto, num) < TIGHT
+    assert_three_way(reparam_grads(g_z, logvar0, eps), z_of, [mu0, logvar0], grad_output=g_z, tolerance=TIGHT)
 
 
 @pytest.mark.parametrize("recon", ["bce", "mse"])
@@ -109,6 +98,26 @@ def test_whole_loss_passes_gradcheck_with_a_fixed_eps(recon, mode):
 
 
 # ---------------------------------------------------------------- the model's API
+
+
+def layers(sequential):
+    """['Linear(784, 400)', 'ReLU', ...] for a Sequential."""
+    return [f"Linear({m.in_features}, {m.out_features})" if isinstance(m, mg.nn.Linear) else type(m).__name__
+            for m in sequential]
+
+
+def test_the_hidden_list_means_linear_and_relu_per_width_then_the_heads():
+    model = VAE(784, [400, 200, 100], 20, rng=np.random.default_rng(0))
+    assert layers(model.encoder) == ["Linear(784, 400)", "ReLU", "Linear(400, 200)", "ReLU", "Linear(200, 100)", "ReLU"]
+    assert layers([model.mu_head, model.logvar_head]) == ["Linear(100, 20)"] * 2
+    assert layers(model.decoder) == ["Linear(20, 100)", "ReLU", "Linear(100, 200)", "ReLU", "Linear(200, 400)", "ReLU",
+                                     "Linear(400, 784)"]
+    assert type(model.out_activation).__name__ == "Sigmoid"  # recon='bce': decode applies σ to the logits
+    # pytorch/examples' VAE: fc1 784->400 + ReLU, fc21/fc22 400->20, fc3 20->400 + ReLU, fc4 400->784 + sigmoid
+    examples = VAE(784, 400, 20, rng=np.random.default_rng(0))
+    assert layers(examples.encoder) + layers([examples.mu_head]) == ["Linear(784, 400)", "ReLU", "Linear(400, 20)"]
+    assert layers(examples.decoder) == ["Linear(20, 400)", "ReLU", "Linear(400, 784)"]
+
 
 
 def test_loss_is_the_negative_mean_elbo_for_the_same_eps():
@@ -153,17 +162,17 @@ def test_a_few_training_steps_lower_the_loss():
     model = VAE(64, 32, 4, rng=rng)
     eps = np.random.default_rng(0).standard_normal((256, 4))
     before = model.loss(X, eps=eps).item()
-    history = mg.fit(model, lambda m, xb: m.loss(xb), X, epochs=3, batch_size=32,
+    history = mg.fit(model, X=X, epochs=3, batch_size=32,
                      optimizer=Adam(model.parameters(), lr=3e-3), progress=False, rng=rng)
     assert model.loss(X, eps=eps).item() < 0.8 * before
     assert history.train_loss[-1] < history.train_loss[0]
 
 
 @pytest.mark.parametrize("kwargs, words", [
-    ({"hidden": 0}, "hidden must be a positive int"),
-    ({"hidden": [8, "a"]}, "hidden must be a positive int"),
-    ({"recon": "l1"}, "recon must be 'bce'"),
-    ({"beta": -1}, "beta"),
+    ({"hidden": 0}, "VAE: hidden must be a positive int"),
+    ({"hidden": [8, "a"]}, "VAE: hidden must be a positive int"),
+    ({"recon": "l1"}, "VAE: recon must be one of 'bce'"),
+    ({"beta": -1}, r"VAE: beta \(the weight of the KL term\) must be a finite number >= 0"),
 ])
 def test_bad_configuration_is_refused_with_a_clear_message(kwargs, words):
     args = {"n_in": 4, "hidden": 3, "n_latent": 2} | kwargs

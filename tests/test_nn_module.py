@@ -42,7 +42,8 @@ def test_registration_and_dotted_names():
     assert model.children() == [model.encoder, model.decoder]
     assert [n for n, _ in model.named_modules()] == ["", "encoder", "encoder.0", "encoder.1", "encoder.2",
                                                      "encoder.3", "decoder", "decoder.0", "decoder.1"]
-    assert [n for n, _ in model.named_buffers()] == ["encoder.1.running_mean", "encoder.1.running_var"]
+    assert [n for n, _ in model.named_buffers()] == ["encoder.1.running_mean", "encoder.1.running_var",
+                                                     "encoder.1.num_batches_tracked"]
     model.scale = None  # a parameter set to None is no longer one
     del model.decoder
     assert [n for n, _ in model.named_parameters()] == NAMES[1:5]
@@ -118,7 +119,8 @@ def test_state_dict_is_a_copy_in_order():
     model = AE()
     state = model.state_dict()
     assert list(state) == ["scale", "encoder.0.weight", "encoder.0.bias", "encoder.1.weight", "encoder.1.bias",
-                           "encoder.1.running_mean", "encoder.1.running_var", "decoder.0.weight", "decoder.0.bias"]
+                           "encoder.1.running_mean", "encoder.1.running_var", "encoder.1.num_batches_tracked",
+                           "decoder.0.weight", "decoder.0.bias"]
     state["scale"][...] = 5
     assert model.scale.data[0] == 1
 
@@ -174,6 +176,74 @@ def test_load_state_dict_non_strict_loads_the_rest_and_reports():
     result = model.load_state_dict(state, strict=False)
     assert result.missing_keys == ["decoder.0.bias"] and result.unexpected_keys == ["extra"]
     np.testing.assert_array_equal(model.decoder[0].weight.data, state["decoder.0.weight"])
+
+
+def test_apply_visits_children_first_then_the_module_and_returns_it():
+    model = AE()
+    visited = []
+    assert model.apply(visited.append) is model
+    assert visited == [model.encoder[0], model.encoder[1], model.encoder[2], model.encoder[3], model.encoder,
+                       model.decoder[0], model.decoder[1], model.decoder, model]
+    assert model.modules() == [model, model.encoder, *model.encoder, model.decoder, *model.decoder]
+
+
+def test_apply_with_the_pytorch_init_weights_idiom():
+    rng = np.random.default_rng(0)
+
+    def init_weights(m):
+        if isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight, rng=rng)
+            nn.init.constant_(m.bias, 0.01)
+
+    model = AE().apply(init_weights)
+    for layer in (model.encoder[0], model.decoder[0]):
+        np.testing.assert_array_equal(layer.bias.data, np.float32(0.01))
+        assert np.abs(layer.weight.data).max() <= np.sqrt(6 / (4 + 6))
+    np.testing.assert_array_equal(model.encoder[1].bias.data, 0)   # BatchNorm1d's bias: not a Linear, untouched
+
+
+def test_requires_grad_returns_the_module_and_switches_every_parameter():
+    model = AE()
+    assert model.requires_grad_(False) is model and not any(p.requires_grad for p in model.parameters())
+    assert model.decoder.requires_grad_() is model.decoder
+    assert [p.requires_grad for p in model.parameters()] == [False] * 5 + [True] * 2
+
+
+def test_there_is_one_device_the_cpu():
+    model = AE()
+    assert model.to("cpu") is model and model.cpu() is model
+    with pytest.raises(RuntimeError, match=r"AE.cuda: minigrad_ae computes with NumPy on the CPU only; there is no "
+                                           r"'cuda' device. Delete the call, or set device = 'cpu'"):
+        model.cuda()
+    with pytest.raises(RuntimeError, match="AE.to: .*no 'cuda:0' device"):
+        model.to("cuda:0")
+    with pytest.raises(TypeError, match=r"AE.to: expected a device \('cpu'\), got type .*dtype=np.float64"):
+        model.to(np.float64)
+
+
+def test_double_and_float_cast_parameters_grads_and_buffers_in_place():
+    model = AE(rng=np.random.default_rng(0))
+    params = model.parameters()
+    opt = mg.optim.SGD(params, lr=0.1)
+    x = np.random.default_rng(1).random((8, 6))
+    stale = model(x.astype(np.float32)).sum()
+    stale.backward(retain_graph=True)
+    before = {name: value.copy() for name, value in model.state_dict().items()}
+    assert model.double() is model
+    assert all(a is b for a, b in zip(model.parameters(), params, strict=True))   # the same objects
+    dtypes = {name: value.dtype for name, value in model.state_dict().items()}
+    assert dtypes.pop("encoder.1.num_batches_tracked") == np.int64 and set(dtypes.values()) == {np.dtype(np.float64)}
+    assert all(p.grad.dtype == np.float64 for p in params)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])   # float32 → float64 is exact
+    with pytest.raises(RuntimeError, match="modified in place"):
+        stale.backward()   # the graph saw the float32 arrays
+    model.zero_grad()
+    model(x).sum().backward()
+    opt.step()   # the optimizer built before the cast still updates the same parameters
+    assert all(p.data.dtype == np.float64 for p in params)
+    assert model.float() is model and {p.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    assert model.encoder[1].running_mean.dtype == np.float32
 
 
 def test_sequential_indexing_len_iteration_and_append():

@@ -3,8 +3,11 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigrad_ae as mg
+from gradtools import arrays, assert_backward_matches, seeds, shapes
 
 # ---------------------------------------------------------------- construction and dtypes
 
@@ -52,7 +55,7 @@ def test_tensor_facts_and_repr():
     assert "op=Sum" in repr(x.sum())
     assert x.numpy() is x.data
     d = (x * 2).detach()
-    assert not d.requires_grad and d._ctx is None
+    assert not d.requires_grad and d.creator is None
 
 
 def test_constructors():
@@ -116,7 +119,7 @@ def test_no_grad_records_nothing():
         y = x * 2
         with mg.enable_grad():
             z = x * 2
-    assert not y.requires_grad and y._ctx is None
+    assert not y.requires_grad and y.creator is None
     assert z.requires_grad
     assert (x * 2).requires_grad  # restored after the block
 
@@ -194,7 +197,7 @@ def test_backward_on_non_scalar_without_grad():
     y = mg.tensor(np.ones((3, 4)), requires_grad=True) * 2
     with pytest.raises(RuntimeError, match=r"shape \(3, 4\).*y.sum\(\)"):
         y.backward()
-    with pytest.raises(mg.ShapeError, match=r"grad has shape \(4,\).*\(3, 4\)"):
+    with pytest.raises(mg.ShapeError, match=r"upstream gradient has shape \(4,\).*\(3, 4\)"):
         y.backward(np.ones(4))
 
 
@@ -267,3 +270,74 @@ def test_detect_anomaly_in_backward():
 def test_anomaly_mode_is_off_by_default():
     with np.errstate(invalid="ignore"):
         assert np.isnan(mg.tensor([-1.0]).log().item())
+
+
+def test_pytorch_style_size_to_and_seed():
+    x = mg.tensor(np.ones((4, 2, 3)))
+    assert x.size == 24 and x.size() == (4, 2, 3) and x.size(0) == 4 and x.size(-1) == 3
+    assert x.view(x.size(0), -1).shape == (4, 6) and x.to("cpu") is x
+    with pytest.raises(ValueError, match=r"to: minigrad_ae runs on the CPU only, got device 'cuda'"):
+        x.to("cuda")
+    with pytest.raises(RuntimeError, match=r"manual_seed: .*rng = np.random.default_rng\(0\)"):
+        mg.manual_seed(0)
+
+
+# ---------------------------------------------------------------- PyTorch's spellings, for ported code
+
+
+def test_sizes_as_pytorch_writes_them():
+    assert mg.zeros(2, 3).shape == mg.zeros((2, 3)).shape == mg.zeros([2, 3]).shape == (2, 3)
+    assert mg.ones(4).shape == (4,) and mg.zeros(0, 2).shape == (0, 2) and mg.ones(()).shape == ()
+    assert mg.ones(2, 1, dtype=np.float64, requires_grad=True).dtype == np.float64
+    np.testing.assert_array_equal(mg.randn(3, 2, rng=np.random.default_rng(5)).data,
+                                  mg.randn((3, 2), rng=np.random.default_rng(5)).data)
+    for bad in [((2, 3), np.float64), (2, -1), (2.0, 3), ("2",)]:
+        with pytest.raises(TypeError, match=r"zeros: the size must be integers >= 0, as zeros\(2, 3\) or "
+                                            r"zeros\(\(2, 3\)\); got .*Give the other arguments by name"):
+            mg.zeros(*bad)
+    with pytest.raises(TypeError, match=r"randn: the size must be integers"):
+        mg.randn(2, np.random.default_rng(0))   # the generator goes by name: rng=
+
+
+def test_function_forms_are_the_methods():
+    """mg.exp(x) … record the very op x.exp() … records, and accept arrays as mg.tensor does."""
+    x = mg.tensor(np.random.default_rng(6).uniform(0.5, 2.0, (3, 4)), requires_grad=True)
+    for name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"):
+        got, want = getattr(mg, name)(x), getattr(x, name)()
+        assert got.creator.fn is want.creator.fn
+        np.testing.assert_array_equal(got.data, want.data)
+    np.testing.assert_array_equal(mg.sum(x, dim=1, keepdim=True).data, x.data.sum(axis=1, keepdims=True))
+    np.testing.assert_array_equal(mg.mean(x.data, 0).data, x.data.mean(axis=0))
+    np.testing.assert_array_equal(mg.pow(x, 2).data, x.data ** 2)
+    assert [p.shape for p in mg.chunk(x, 3, dim=1)] == [(3, 2), (3, 2)]
+    assert [p.shape for p in mg.split(x, [1, 3], dim=1)] == [(3, 1), (3, 3)]
+    assert mg.sum is not sum and sum([1, 2]) == 3   # Python's builtin is untouched
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_chunk_split_and_cat_backward(data):
+    shape = data.draw(shapes(min_dims=1, max_dims=3, max_side=5))
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    chunks = data.draw(st.integers(1, 4))
+    size = data.draw(st.integers(1, 5))
+    x = data.draw(arrays(shape))
+    # every piece enters the output with its own random weight: a piece routed to the wrong slice would show
+    weights = [data.draw(arrays(shape)) for _ in range(2)]
+    rebuilt = lambda t: mg.cat(mg.chunk(t, chunks, dim=dim), dim=dim) * weights[0]  # noqa: E731
+    resplit = lambda t: mg.cat(mg.split(t, size, dim=dim)[::-1], dim=dim)  # noqa: E731
+    assert_backward_matches(lambda t: rebuilt(t) + t * weights[1], [x], seed=data.draw(seeds()))
+    assert_backward_matches(resplit, [x], seed=data.draw(seeds()))
+    np.testing.assert_array_equal(rebuilt(mg.tensor(x)).data, x * weights[0])
+
+
+def test_argmax_and_elementwise_equality():
+    logits = mg.tensor([[0.1, 2.0, -1.0], [3.0, 0.0, 0.5]], requires_grad=True)
+    labels = mg.tensor([1, 2], dtype=np.int64)
+    predicted = logits.argmax(dim=1)
+    assert predicted.dtype == np.int64 and not predicted.requires_grad and predicted.shape == (2,)
+    assert logits.argmax().item() == 3 and logits.argmax(1, keepdim=True).shape == (2, 1)
+    assert (predicted == labels).tolist() == [True, False] and (predicted != labels).tolist() == [False, True]
+    assert (predicted.numpy() == labels).tolist() == [True, False]   # an array on the left: reflected
+    assert (predicted == labels).sum().item() == 1   # the usual accuracy count
+    assert len({logits, predicted, labels}) == 3 and {logits: "kept"}[logits] == "kept"   # hashed by identity

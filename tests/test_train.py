@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+import minigrad_ae as mg
 from minigrad_ae import nn
 from minigrad_ae.data import load_digits
 from minigrad_ae.nn import functional as F
@@ -250,3 +251,172 @@ def test_a_small_autoencoder_on_digits_learns():
                   optimizer=Adam(model.parameters(), lr=3e-3), val=X_val, early_stopping=EarlyStopping(3), rng=rng)
     assert history.val_loss[-1] < 0.8 * history.val_loss[0]
     assert not any(m.training for m in model.modules())
+
+
+# ---------------------------------------------------------------- the model's own loss, steps, callbacks
+
+
+def small_autoencoder(seed=0, **kwargs):
+    return mg.models.Autoencoder([64, 16, 4], rng=np.random.default_rng(seed), **kwargs)
+
+
+def test_without_a_loss_fn_fit_trains_on_the_models_own_loss():
+    X = load_digits()[0][:200]
+    runs = {}
+    for name, loss_fn in [("default", None), ("explicit", lambda m, xb: m.loss(xb))]:
+        model = small_autoencoder()
+        runs[name] = fit(model, loss_fn, X, epochs=2, batch_size=50, optimizer=Adam(model.parameters(), lr=1e-2),
+                         rng=np.random.default_rng(1))
+    assert runs["default"].train_loss == runs["explicit"].train_loss
+    assert runs["default"].losses == {"loss": runs["default"].train_loss}
+    assert evaluate(model, X=X) == pytest.approx(evaluate(model, lambda m, xb: m.loss(xb), X), rel=1e-12)
+
+
+def test_a_custom_step_trains_and_every_loss_it_names_is_recorded():
+    calls = []
+
+    def step(model, xb, optimizers):
+        first, second = optimizers
+        calls.append(len(xb))
+        losses = {}
+        for name, optimizer in (("half", first), ("all", second)):
+            loss = F.mse_loss(model(xb), xb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses[name] = loss.item()
+        return losses
+
+    rng = np.random.default_rng(0)
+    model = linear(6, 6, rng)
+    optimizers = (SGD([model.weight], lr=0.01), SGD(model.parameters(), lr=0.02))
+    history = fit(model, X=low_rank_data(rng, n=40), epochs=3, batch_size=16, optimizer=optimizers, step=step,
+                  rng=rng)
+    assert calls == [16, 16, 8] * 3
+    assert list(history.losses) == ["half", "all"] and history.train_loss == history.losses["half"]
+    assert history.lr == [0.01] * 3  # the first optimizer's
+    assert history.losses["all"][-1] < history.losses["all"][0]
+    assert "half loss" in history.summary() and "all loss" in history.summary()
+
+
+def test_on_epoch_runs_after_every_epoch_in_eval_mode_and_matches_epoch_by_epoch_calls():
+    X = load_digits()[0][:120]
+    seen = []
+
+    def record(model, history):
+        seen.append((history.epochs, model.training, model.reconstruction_error(X[:5]).mean()))
+
+    model = small_autoencoder(3)
+    fit(model, X=X, epochs=3, batch_size=40, optimizer=Adam(model.parameters(), lr=1e-2),
+        rng=np.random.default_rng(4), on_epoch=record)
+    assert [(epoch, training) for epoch, training, _ in seen] == [(1, False), (2, False), (3, False)]
+
+    stepwise, batch_rng = small_autoencoder(3), np.random.default_rng(4)
+    optimizer, measured = Adam(stepwise.parameters(), lr=1e-2), []
+    for _ in range(3):  # what lessons did before on_epoch: one fit call per epoch, measuring in between
+        fit(stepwise, X=X, epochs=1, batch_size=40, optimizer=optimizer, rng=batch_rng)
+        measured.append(stepwise.reconstruction_error(X[:5]).mean())
+    assert [error for _, _, error in seen] == measured
+    assert all(np.array_equal(a, b) for a, b in zip(model.state_dict().values(), stepwise.state_dict().values()))
+
+
+# ---------------------------------------------------------------- bad input, refused where it enters fit
+
+
+def bce_autoencoder():
+    return mg.models.Autoencoder([64, 8], recon="bce", rng=np.random.default_rng(0))
+
+
+def adam(model):
+    return Adam(model.parameters(), lr=1e-3)
+
+
+def test_uint8_images_are_refused_with_the_scaling_to_apply():
+    """Before: trained silently, BCE loss −169354.6 (targets far outside [0, 1])."""
+    images = (load_digits()[0][:50] * 255).astype(np.uint8)
+    model = bce_autoencoder()
+    with pytest.raises(TypeError, match=r"fit: X holds integers \(dtype uint8, values 0..255\).*scaled to \[0, 1\]; "
+                                        r"convert and scale the images: X = X.astype\(np.float32\) / 255"):
+        fit(model, X=images, epochs=1, batch_size=10, optimizer=adam(model))
+    sequential = nn.Sequential(nn.Linear(64, 8), nn.Linear(8, 64))  # any model: the data are checked by fit
+    with pytest.raises(TypeError, match=r"X = X.astype\(np.float32\) / 255"):
+        fit(sequential, lambda m, xb: F.binary_cross_entropy_with_logits(m(xb), xb), images, 1, 10, adam(sequential))
+
+
+def test_integer_digits_0_to_16_are_refused_with_the_scaling_to_apply():
+    """Before: trained silently to a loss of 53.9 (a sigmoid output cannot reach 16)."""
+    raw = np.rint(load_digits()[0][:50] * 16).astype(np.int64)
+    model = small_autoencoder()
+    with pytest.raises(TypeError, match=r"fit: X holds integers \(dtype int64, values 0..16\).*"
+                                        r"X = X.astype\(np.float32\) / 16"):
+        fit(model, X=raw, epochs=1, batch_size=10, optimizer=adam(model))
+    with pytest.raises(TypeError, match=r"fit: X_val holds integers"):
+        fit(model, X=raw / 16.0, val=raw, epochs=1, batch_size=10, optimizer=adam(model))
+
+
+def test_float_images_outside_0_1_are_refused_for_bce_and_warned_about_for_a_sigmoid_output():
+    unscaled = load_digits()[0][:50] * 255
+    model = bce_autoencoder()
+    with pytest.raises(ValueError, match=r"fit: recon='bce' reads every value of X as a probability in \[0, 1\].*"
+                                         r"values in \[0, 255\]\. Scale the images: X / 255"):
+        fit(model, X=unscaled, epochs=1, batch_size=10, optimizer=adam(model))
+    model = small_autoencoder()
+    with pytest.warns(UserWarning, match=r"fit: X has values in \[0, 255\], but Autoencoder's recon='sigmoid_mse' "
+                                         r"output only reaches \(0, 1\).*X / 255"):
+        fit(model, X=unscaled, epochs=1, batch_size=10, optimizer=adam(model))
+    with pytest.raises(ValueError, match=r"fit: X must be a batch of shape \(batch, 64\).*got shape \(50, 8, 8\)"):
+        fit(model, X=unscaled.reshape(50, 8, 8) / 255, epochs=1, batch_size=10, optimizer=adam(model))
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(batch_size=0), ValueError, r"fit: batch_size must be an integer >= 1, got 0"),
+    (dict(epochs=2.5), TypeError, r"fit: epochs must be an integer, got float 2.5"),
+    (dict(X=np.zeros((0, 64), np.float32)), ValueError, r"fit: X has no samples \(shape \(0, 64\)\)"),
+    (dict(X=None), TypeError, r"fit: no training data; pass X=array"),
+    (dict(optimizer=None), TypeError, r"fit: no optimizer; build one over the model's parameters, e.g. "
+                                      r"optimizer=mg.optim.Adam\(model.parameters\(\), lr=1e-3\)"),
+    (dict(optimizer="adam"), TypeError, r"fit: optimizer must be an optimizer from mg.optim"),
+    (dict(loss_fn=np.ones((4, 64))), TypeError, r"fit: loss_fn must be a function .* got ndarray.*fit\(model, X=X"),
+    (dict(y=np.arange(10)), ValueError, r"fit: X has 20 samples but y has shape \(10,\)"),
+    (dict(y=np.arange(20)), TypeError, r"fit: got labels y, but Autoencoder.loss takes none"),
+])
+def test_bad_arguments_are_refused_before_training(kwargs, error, message):
+    model = small_autoencoder()
+    arguments = dict(X=load_digits()[0][:20], epochs=1, batch_size=10, optimizer=adam(model)) | kwargs
+    start = model.state_dict()
+    with pytest.raises(error, match=message):
+        fit(model, **arguments)
+    assert all(np.array_equal(start[k], v) for k, v in model.state_dict().items())  # nothing trained
+
+
+def test_an_optimizer_over_another_models_parameters_is_refused():
+    """Before: trained silently, and the model never changed."""
+    model, other = small_autoencoder(0), small_autoencoder(1)
+    with pytest.raises(ValueError, match=r"fit: the Adam optimizer holds none of this Autoencoder's parameters, so "
+                                         r"training would change nothing \(was it built on another model\?\)"):
+        fit(model, X=load_digits()[0][:20], epochs=1, batch_size=10, optimizer=adam(other))
+
+
+def test_nan_in_the_data_is_refused_with_the_row():
+    X = load_digits()[0][:20].copy()
+    X[7, 3] = np.nan
+    model = small_autoencoder()
+    with pytest.raises(ValueError, match=r"fit: X holds NaN/Inf in 1 of its 20 samples \(the first is row 7\)"):
+        fit(model, X=X, epochs=1, batch_size=10, optimizer=adam(model))
+
+
+def test_a_step_must_return_named_losses():
+    model = small_autoencoder()
+    with pytest.raises(TypeError, match=r"fit: a step must return a dict of named losses, e.g. \{'loss': 0.31\}"):
+        fit(model, X=load_digits()[0][:20], epochs=1, batch_size=10, optimizer=adam(model),
+            step=lambda m, xb, opt: 0.5)
+
+
+def test_lists_are_accepted_like_arrays():
+    X = load_digits()[0][:40]
+    runs = []
+    for data in (X, X.tolist()):
+        model = small_autoencoder()
+        runs.append(fit(model, X=data, epochs=1, batch_size=10, optimizer=adam(model),
+                        rng=np.random.default_rng(2)).train_loss)
+    assert runs[0] == pytest.approx(runs[1], rel=1e-6)

@@ -1,19 +1,17 @@
 """Reading a computation graph: one label per node, and the whole graph as indented text."""
 import numpy as np
 
-from .engine import topological_order
-
 
 def node_label(t):
     """'MatMul (64, 8) |grad|=0.31' — the op (or the tensor's name / 'leaf'), shape, gradient norm if known."""
-    op = t._ctx.fn.__name__ if t._ctx is not None else (t.name or ("param" if t.requires_grad else "const"))
-    if t._ctx is not None and t.name:
+    op = t.creator.fn.__name__ if t.creator is not None else (t.name or ("param" if t.requires_grad else "const"))
+    if t.creator is not None and t.name:
         op = f"{t.name} = {op}"
     label = f"{op} {t.shape}"
     if t.size == 1:
         label += f" value={t.data.item():.4g}"
     if t.grad is not None:
-        label += f" |grad|={np.linalg.norm(t.grad):.3g}"
+        label += f" |grad|={np.linalg.norm(getattr(t.grad, 'data', t.grad)):.3g}"
     return label
 
 
@@ -26,8 +24,8 @@ def graph_nodes(root):
             continue
         seen.add(id(node))
         order.append(node)
-        if node._ctx is not None:
-            stack.extend(reversed(node._ctx.parents))
+        if node.creator is not None:
+            stack.extend(reversed(node.creator.parents))
     return order
 
 
@@ -43,9 +41,7 @@ def graph_text(root):
             continue
         numbers[id(node)] = len(numbers) + 1
         lines.append(f"{indent}{'└─ ' if depth else ''}#{numbers[id(node)]} {node_label(node)}")
-        if node._ctx is not None:
-            stack.extend((p, depth + 1) for p in reversed(node._ctx.parents))
+        if node.creator is not None:
+            stack.extend((p, depth + 1) for p in reversed(node.creator.parents))
     return "\n".join(lines)
 
-
-__all__ = ["graph_nodes", "graph_text", "node_label", "topological_order"]

@@ -1,14 +1,23 @@
-"""The op catalogue. Each op: its forward on arrays, then its vector-Jacobian product.
+"""The primitive ops. Each: its forward on arrays, then its vector-Jacobian product (VJP).
 
-Notation in the docstrings: g = ∂L/∂z is the gradient arriving from above (shaped like z);
-each backward returns ∂L/∂input = gᵀ·(∂z/∂input), *before* un-broadcasting (the engine does that).
-``None`` means "no gradient needed" (``ctx.needs_input_grad`` says which are).
+Notation in the docstrings: g = ∂L/∂z is the gradient arriving from above (shaped like z); each backward
+returns ∂L/∂input = gᵀ·(∂z/∂input), *before* un-broadcasting (the engine does that). ``None`` means "no gradient
+needed" (``ctx.needs_input_grad`` says which are).
+
+Every backward is written with operations that work on NumPy arrays and on Tensors alike (``* / + -``, ``@``,
+``.reshape``, ``.sum``, indexing, and the two adjoint pairs below: ``broadcast_to`` ↔ sum back, ``scatter_add`` ↔
+indexing), so when backward builds a graph of gradients (``create_graph=True``) the same code records it.
+The activations' formulas are ``@elementwise`` kernels, right beside their ops: NumPy runs them as written,
+numba compiles the same lines into one fused loop, and on Tensors they build a graph.
 """
 import numpy as np
 
 from .. import kernels
-from .function import BROADCAST_HINT, Function, ShapeError
-from .tensor import Tensor
+from ..kernels import elementwise
+from ..validate import ShapeError, axis as check_axis, integer, positive_int, shape as check_shape
+from .engine import unbroadcast
+from .function import BROADCAST_HINT, Function
+from .tensor import Tensor, as_array, as_operand, as_tensor, as_tensors
 
 # ---------------------------------------------------------------- arithmetic
 
@@ -40,7 +49,7 @@ class Sub(Function):
 
 
 class Mul(Function):
-    """z = a ⊙ b;  ∂L/∂a = g ⊙ b,  ∂L/∂b = g ⊙ a."""
+    """z = a ⊙ b (elementwise, broadcast)."""
     hint = BROADCAST_HINT
 
     @staticmethod
@@ -82,7 +91,7 @@ class Neg(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return (-g,)
+        return -g
 
 
 class Pow(Function):
@@ -98,8 +107,8 @@ class Pow(Function):
     def backward(ctx, g):
         (a,) = ctx.saved
         if ctx.p == 0:  # p·aᵖ⁻¹ would be 0·0⁻¹ = NaN at a = 0
-            return (np.zeros_like(g),)
-        return (g * ctx.p * a ** (ctx.p - 1),)
+            return g * 0
+        return g * ctx.p * a ** (ctx.p - 1)
 
 
 class MatMul(Function):
@@ -126,18 +135,21 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved
-        if a.ndim == 1 and b.ndim == 1:             # dot product: z is a scalar
-            return g * b, g * a
-        a2 = a[None, :] if a.ndim == 1 else a        # row vector (1, k)
-        b2 = b[:, None] if b.ndim == 1 else b        # column vector (k, 1)
-        g2 = np.expand_dims(g, -2) if a.ndim == 1 else (np.expand_dims(g, -1) if b.ndim == 1 else g)
         need_a, need_b = ctx.needs_input_grad
-        ga = g2 @ np.swapaxes(b2, -1, -2) if need_a else None
-        gb = np.swapaxes(a2, -1, -2) @ g2 if need_b else None
+        if a.ndim == 1 and b.ndim == 1:                              # dot product: z is a scalar
+            return (g * b if need_a else None), (g * a if need_b else None)
+        a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a        # a row vector (1, k)
+        b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b        # a column vector (k, 1)
+        if a.ndim == 1:
+            g = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+        elif b.ndim == 1:
+            g = g.reshape(g.shape + (1,))
+        ga = g @ b2.swapaxes(-1, -2) if need_a else None
+        gb = a2.swapaxes(-1, -2) @ g if need_b else None
         if a.ndim == 1 and need_a:
-            ga = ga[..., 0, :]
+            ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
         if b.ndim == 1 and need_b:
-            gb = gb[..., 0]
+            gb = gb.reshape(gb.shape[:-1])
         return ga, gb
 
 
@@ -157,8 +169,7 @@ class Transpose(Function):
 
     @staticmethod
     def backward(ctx, g):
-        inverse = None if ctx.axes is None else np.argsort(ctx.axes)
-        return (np.transpose(g, inverse),)
+        return g.transpose() if ctx.axes is None else g.transpose(tuple(np.argsort(ctx.axes)))
 
 
 class Reshape(Function):
@@ -172,39 +183,73 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return (g.reshape(ctx.in_shape),)
+        return g.reshape(ctx.in_shape)
+
+
+class BroadcastTo(Function):
+    """z = a repeated along the axes broadcasting adds or stretches;  ∂L/∂a = g summed back over them."""
+    hint = BROADCAST_HINT
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.in_shape = a.shape
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return unbroadcast(g, ctx.in_shape)
+
+
+def broadcast_to(x, shape):
+    """``x`` repeated to ``shape`` (NumPy's broadcasting rules): an array stays an array, a Tensor records the op."""
+    x = x if isinstance(x, Tensor) else as_array(x, "x", "broadcast_to")
+    shape = check_shape(shape, "shape", "broadcast_to")
+    if len(x.shape) > len(shape) or any(n not in (1, m) for n, m in zip(x.shape[::-1], shape[::-1])):
+        raise ShapeError(f"broadcast_to: x of shape {x.shape} cannot be repeated to shape {shape}: compared from the "
+                         "right, each of its sizes must equal the target's or be 1.")
+    return BroadcastTo.apply(x, shape=shape) if isinstance(x, Tensor) else np.broadcast_to(x, shape)
 
 
 class GetItem(Function):
-    """z = a[index];  ∂L/∂a = zeros with g scattered back (``np.add.at``, so repeated indices add up)."""
+    """z = a[index];  ∂L/∂a = zeros with g added back at the indexed places (``scatter_add``)."""
     hint = "Each index must lie inside the axis it selects from (negative counts from the end)."
 
     @staticmethod
     def forward(ctx, a, index):
-        ctx.index, ctx.in_shape, ctx.dtype = index, a.shape, a.dtype
+        ctx.save_for_backward(index)
+        ctx.in_shape = a.shape
         return a[index]
 
     @staticmethod
     def backward(ctx, g):
-        grad = np.zeros(ctx.in_shape, dtype=np.result_type(ctx.dtype, g.dtype))
-        np.add.at(grad, ctx.index, g)
-        return (grad,)
+        (index,) = ctx.saved
+        return scatter_add(g, index, ctx.in_shape)
 
 
-def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis; the gradient is split back into the pieces."""
-    return Concatenate.apply(*tensors, axis=axis)
+class ScatterAdd(Function):
+    """z = zeros(shape) with g added at ``index`` (repeated indices add up) — the adjoint of indexing;
+    ∂L/∂g = (∂L/∂z)[index]."""
+
+    @staticmethod
+    def forward(ctx, g, index, shape):
+        ctx.save_for_backward(index)
+        return _scatter(g, index, shape)
+
+    @staticmethod
+    def backward(ctx, h):
+        (index,) = ctx.saved
+        return h[index]
 
 
-def stack(tensors, axis=0):
-    """Join same-shaped tensors along a new axis; the gradient is sliced back out."""
-    return Stack.apply(*tensors, axis=axis)
+def scatter_add(g, index, shape):
+    """zeros(shape) with ``g`` added at ``index``: an array stays an array, a Tensor records the op."""
+    return ScatterAdd.apply(g, index=index, shape=shape) if isinstance(g, Tensor) else _scatter(g, index, shape)
 
 
-def where(condition, x, y):
-    """Pick x where ``condition`` is true, else y;  ∂L/∂x = g where true (0 elsewhere), ∂L/∂y the rest."""
-    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    return Where.apply(x, y, condition=condition.astype(bool))
+def _scatter(g, index, shape):
+    out = np.zeros(shape, dtype=g.dtype)
+    np.add.at(out, index, g)   # not out[index] += g, which would keep only one of several repeated indices
+    return out
 
 
 class Concatenate(Function):
@@ -213,13 +258,16 @@ class Concatenate(Function):
 
     @staticmethod
     def forward(ctx, *arrays, axis):
-        ctx.axis = axis
-        ctx.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
-        return np.concatenate(arrays, axis=axis)
+        z = np.concatenate(arrays, axis=axis)
+        ctx.axis = axis % z.ndim
+        ctx.ends = np.cumsum([a.shape[ctx.axis] for a in arrays]).tolist()
+        return z
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.split(g, ctx.splits, axis=ctx.axis))
+        before = (slice(None),) * ctx.axis
+        return tuple(g[before + (slice(end - size, end),)]
+                     for end, size in zip(ctx.ends, np.diff([0] + ctx.ends).tolist()))
 
 
 class Stack(Function):
@@ -228,12 +276,14 @@ class Stack(Function):
 
     @staticmethod
     def forward(ctx, *arrays, axis):
-        ctx.axis, ctx.count = axis, len(arrays)
-        return np.stack(arrays, axis=axis)
+        z = np.stack(arrays, axis=axis)
+        ctx.axis, ctx.count = axis % z.ndim, len(arrays)
+        return z
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.take(g, i, axis=ctx.axis) for i in range(ctx.count))
+        before = (slice(None),) * ctx.axis
+        return tuple(g[before + (i,)] for i in range(ctx.count))
 
 
 class Where(Function):
@@ -242,31 +292,57 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, x, y, condition):
-        ctx.condition = condition
+        ctx.save_for_backward(condition)
         return np.where(condition, x, y)
 
     @staticmethod
     def backward(ctx, g):
-        zero = np.zeros((), dtype=g.dtype)
-        return np.where(ctx.condition, g, zero), np.where(ctx.condition, zero, g)
+        (condition,) = ctx.saved
+        return g * condition, g * ~condition
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis; the gradient is split back into the pieces."""
+    return Concatenate.apply(*_joinable(tensors, axis, "concatenate", "axis"), axis=axis)
+
+
+def cat(tensors, dim=0):
+    """``torch.cat``: ``concatenate`` with PyTorch's names."""
+    return Concatenate.apply(*_joinable(tensors, dim, "cat", "dim"), axis=dim)
+
+
+def stack(tensors, axis=0):
+    """Join same-shaped tensors along a new axis; the gradient is sliced back out."""
+    return Stack.apply(*_joinable(tensors, axis, "stack", "axis", new_axis=True), axis=axis)
+
+
+def _joinable(tensors, axis, func, axis_name, new_axis=False):
+    """The tensors, checked: the same shape except along ``axis`` (exactly the same for a ``new_axis``)."""
+    tensors = as_tensors(tensors, "tensors", func)
+    first = tensors[0].shape
+    at = check_axis(axis, len(first) + new_axis, axis_name, func)
+    for i, t in enumerate(tensors):
+        if len(t.shape) != len(first) or any(n != m for k, (n, m) in enumerate(zip(t.shape, first))
+                                             if new_axis or k != at):
+            rule = "the same shape" if new_axis else f"the same shape except along {axis_name} {axis}"
+            raise ShapeError(f"{func}: tensors[{i}] has shape {t.shape} and tensors[0] {first}; they need {rule}.")
+    return tensors
+
+
+def where(condition, x, y):
+    """Pick x where ``condition`` is true, else y (a constant mask: no gradient flows into it)."""
+    condition = as_array(condition, "condition", "where")
+    x, y = as_operand(x, "x", "where"), as_operand(y, "y", "where")
+    shapes = [np.shape(a.data if isinstance(a, Tensor) else a) for a in (condition, x, y)]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ShapeError(f"where: condition {shapes[0]}, x {shapes[1]} and y {shapes[2]} do not broadcast "
+                         f"together. {BROADCAST_HINT}") from None
+    return Where.apply(x, y, condition=condition.astype(bool, copy=False))
 
 
 # ---------------------------------------------------------------- reductions
-
-
-def _expand_to(g, shape, axis, keepdims):
-    """Undo a reduction's shape change: put back the reduced axes (size 1), then broadcast to ``shape``."""
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, shape)
-
-
-def _reduced_count(shape, axis):
-    """How many elements were combined into each output of a reduction over ``axis``."""
-    if axis is None:
-        return int(np.prod(shape))
-    axes = (axis,) if np.isscalar(axis) else axis
-    return int(np.prod([shape[i] for i in axes]))
 
 
 class Sum(Function):
@@ -275,12 +351,13 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, a, axis, keepdims):
-        ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
-        return a.sum(axis=axis, keepdims=keepdims)
+        z = a.sum(axis=axis, keepdims=True)
+        ctx.in_shape, ctx.kept_shape = a.shape, z.shape
+        return z if keepdims else z.reshape(_drop_axes(a.ndim, axis, z.shape))
 
     @staticmethod
     def backward(ctx, g):
-        return (_expand_to(g, ctx.shape, ctx.axis, ctx.keepdims),)
+        return broadcast_to(g.reshape(ctx.kept_shape), ctx.in_shape)
 
 
 class Mean(Function):
@@ -289,13 +366,14 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, a, axis, keepdims):
-        ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
-        ctx.n = _reduced_count(a.shape, axis)
-        return a.mean(axis=axis, keepdims=keepdims)
+        z = a.mean(axis=axis, keepdims=True)
+        ctx.in_shape, ctx.kept_shape = a.shape, z.shape
+        ctx.n = a.size // max(z.size, 1)
+        return z if keepdims else z.reshape(_drop_axes(a.ndim, axis, z.shape))
 
     @staticmethod
     def backward(ctx, g):
-        return (_expand_to(g / ctx.n, ctx.shape, ctx.axis, ctx.keepdims),)
+        return broadcast_to(g.reshape(ctx.kept_shape) / ctx.n, ctx.in_shape)
 
 
 class Max(Function):
@@ -306,15 +384,22 @@ class Max(Function):
     def forward(ctx, a, axis, keepdims):
         top = a.max(axis=axis, keepdims=True)
         is_max = (a == top).astype(a.dtype)
-        ctx.share = is_max / is_max.sum(axis=axis, keepdims=True)
-        ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
-        if keepdims:
-            return top
-        return top.reshape(()) if axis is None else np.squeeze(top, axis=axis)
+        ctx.save_for_backward(is_max / is_max.sum(axis=axis, keepdims=True))   # each maximum's share of g
+        ctx.in_shape, ctx.kept_shape = a.shape, top.shape
+        return top if keepdims else top.reshape(_drop_axes(a.ndim, axis, top.shape))
 
     @staticmethod
     def backward(ctx, g):
-        return (_expand_to(g, ctx.shape, ctx.axis, ctx.keepdims) * ctx.share,)
+        (share,) = ctx.saved
+        return broadcast_to(g.reshape(ctx.kept_shape), ctx.in_shape) * share
+
+
+def _drop_axes(ndim, axis, kept_shape):
+    """The shape of a reduction without keepdims: ``kept_shape`` minus the reduced axes (all of them for None)."""
+    if axis is None:
+        return ()
+    axes = {a % ndim for a in ((axis,) if np.ndim(axis) == 0 else axis)}
+    return tuple(n for i, n in enumerate(kept_shape) if i not in axes)
 
 
 # ---------------------------------------------------------------- elementwise functions
@@ -332,7 +417,7 @@ class Exp(Function):
     @staticmethod
     def backward(ctx, g):
         (z,) = ctx.saved
-        return (g * z,)
+        return g * z
 
 
 class Log(Function):
@@ -346,7 +431,7 @@ class Log(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved
-        return (g / a,)
+        return g / a
 
 
 class Sqrt(Function):
@@ -361,11 +446,11 @@ class Sqrt(Function):
     @staticmethod
     def backward(ctx, g):
         (z,) = ctx.saved
-        return (g / (2 * z),)
+        return g / (2 * z)
 
 
 class Abs(Function):
-    """z = |a|;  ∂L/∂a = g ⊙ sign(a) (0 at a = 0)."""
+    """z = |a|;  ∂L/∂a = g ⊙ sign(a) (0 at a = 0; the sign is constant, so its own derivative is 0)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -375,7 +460,7 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved
-        return (g * np.sign(a),)
+        return g * np.sign(as_array(a))
 
 
 class Tanh(Function):
@@ -390,31 +475,34 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, g):
         (z,) = ctx.saved
-        return (g * (1 - z * z),)
+        return tanh_vjp(g, z)
 
 
-# The three activations of every autoencoder run on kernels (minigrad_ae/kernels/activations.py: the NumPy
-# reference of each sits beside its compiled loop), because they are on every training step's hot path.
+@elementwise
+def tanh_vjp(g, z):
+    return g * (1 - z * z)
 
 
 class Sigmoid(Function):
-    """z = σ(a) = 1 / (1 + e⁻ᵃ);  ∂L/∂a = g ⊙ z(1 − z).
-
-    Computed so that it neither overflows nor loses tiny values for large |a| (see ``kernels.sigmoid_forward``).
-    """
+    """z = σ(a) = 1 / (1 + e⁻ᵃ), computed without overflow or loss of tiny values (``kernels.sigmoid``)."""
 
     @staticmethod
     def forward(ctx, a):
-        z = kernels.sigmoid_forward(a)
+        z = kernels.sigmoid(a)
         ctx.save_for_backward(z)
         return z
 
     @staticmethod
     def backward(ctx, g):
-        # BEGIN SOLUTION sigmoid_backward
         (z,) = ctx.saved
-        return (kernels.sigmoid_backward(g, z),)  # g ⊙ z(1 − z) in one pass (kernels/activations.py)
-        # END SOLUTION
+        return sigmoid_vjp(g, z)
+
+
+@elementwise
+def sigmoid_vjp(g, z):
+    # BEGIN SOLUTION sigmoid_backward
+    return g * z * (1 - z)   # σ′(a) = σ(a)(1 − σ(a)), written through the saved output z
+    # END SOLUTION
 
 
 class ReLU(Function):
@@ -423,12 +511,17 @@ class ReLU(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return kernels.relu_forward(a)
+        return np.maximum(a, 0)   # one pass already: nothing to fuse
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved
-        return (kernels.relu_backward(g, a),)
+        return relu_vjp(g, a)
+
+
+@elementwise
+def relu_vjp(g, a):
+    return g * (a > 0)   # the mask a > 0 is constant: its derivative is 0 (almost everywhere)
 
 
 class LeakyReLU(Function):
@@ -437,13 +530,23 @@ class LeakyReLU(Function):
     @staticmethod
     def forward(ctx, a, slope):
         ctx.save_for_backward(a)
-        ctx.slope = slope
-        return kernels.leaky_relu_forward(a, slope)
+        ctx.slope = a.dtype.type(slope)
+        return leaky_relu(a, ctx.slope)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved
-        return (kernels.leaky_relu_backward(g, a, ctx.slope),)
+        return leaky_relu_vjp(g, a, ctx.slope)
+
+
+@elementwise
+def leaky_relu(a, s):
+    return np.maximum(a, 0) + s * np.minimum(a, 0)
+
+
+@elementwise
+def leaky_relu_vjp(g, a, s):
+    return g * ((a > 0) + s * (a <= 0))
 
 
 class Clip(Function):
@@ -460,10 +563,42 @@ class Clip(Function):
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved
+        a = as_array(ctx.saved[0])
         inside = np.ones(a.shape, dtype=bool)
         if ctx.lo is not None:
             inside &= a >= ctx.lo
         if ctx.hi is not None:
             inside &= a <= ctx.hi
-        return (g * inside,)
+        return g * inside
+
+
+# ---------------------------------------------------------------- built from the ops above
+
+
+def chunk(x, chunks, axis=0):
+    """Split ``x`` into ``chunks`` pieces along ``axis`` (as ``torch.chunk``: each ⌈n/chunks⌉ long, the last shorter)."""
+    x = as_tensor(x, "x", "chunk")
+    n = x.shape[check_axis(axis, x.ndim, "axis", "chunk")]
+    size = -(-n // positive_int(chunks, "chunks", "chunk"))   # ceiling division
+    return _split(x, max(size, 1), axis, "chunk")
+
+
+def split(x, split_size_or_sections, axis=0):
+    """Pieces of ``x`` along ``axis``: of ``split_size`` each (the last may be shorter), or of the given sizes
+    (as ``torch.split``). Each piece is an indexing op, so the gradient flows back into its slice."""
+    return _split(as_tensor(x, "x", "split"), split_size_or_sections, axis, "split")
+
+
+def _split(x, split_size_or_sections, axis, func):
+    n = x.shape[check_axis(axis, x.ndim, "axis", func)]
+    if not isinstance(split_size_or_sections, (list, tuple)):
+        size = positive_int(split_size_or_sections, "split_size_or_sections", func)
+        sizes = [min(size, n - start) for start in range(0, n, size)]
+    else:
+        sizes = [integer(size, "each section's size", func, low=0) for size in split_size_or_sections]
+        if sum(sizes) != n:
+            raise ShapeError(f"{func}: the sections {sizes} add up to {sum(sizes)}, but axis {axis} of shape "
+                             f"{x.shape} has {n} elements; they must match.")
+    before = (slice(None),) * (axis % x.ndim)
+    starts = np.cumsum([0] + sizes[:-1]).tolist()
+    return tuple(x[before + (slice(start, start + size),)] for start, size in zip(starts, sizes))

@@ -1,41 +1,65 @@
-"""``Tensor``: a NumPy array that remembers the op that made it, so gradients can flow back.
+"""``Tensor``: a NumPy array that remembers the op that made it (its ``creator``), so gradients can flow back.
 
-Every arithmetic method below is one line that hands its arrays to a ``Function`` in ``ops.py``,
-where the forward and its vector-Jacobian product sit side by side.
+This file is the data structure alone. What you can *do* with a tensor — ``+ * @``, ``.exp()``, ``.sum()``,
+``.backward()`` — is attached by ``methods.py``, one line per method, each handing its arrays to a ``Function``
+(``ops.py``) or to the engine (``engine.py``). That keeps the import graph a straight line:
+tensor → engine → function → ops → methods (the engine walks any graph of creators; it needs no op).
 """
 import numpy as np
 
+from ..validate import dtype as check_dtype
+from ..validate import generator, is_integer, numeric_array, shape as check_shape
+
 
 class Tensor:
-    """An n-d array (``data``) plus what autodiff needs: ``requires_grad``, ``grad`` and the op (``_ctx``).
+    """An n-d array (``data``) plus what autodiff needs: ``requires_grad``, ``grad`` and ``creator``.
 
     float32 by default; float64 data stays float64 (use it for gradient checks).
-    ``grad`` is a NumPy array shaped like ``data`` once ``backward()`` has reached this tensor.
+    ``creator`` is the record (a ``Context``) of the op that computed this tensor — its Function, its input
+    tensors and what its backward needs — or None for a leaf (data you made: inputs, parameters).
+    ``grad`` is a NumPy array shaped like ``data`` once ``backward()`` has reached this tensor
+    (a Tensor after ``backward(create_graph=True)``, so it can be differentiated again).
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_ctx", "_version", "name", "__weakref__")
+    __slots__ = ("data", "requires_grad", "grad", "creator", "_version", "name", "__weakref__")
     __array_ufunc__ = None  # make ``ndarray + Tensor`` call Tensor.__radd__ instead of NumPy
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         self.data = _to_array(data, dtype, requires_grad)
         self.requires_grad = bool(requires_grad)
         self.grad = None
-        self._ctx = None
+        self.creator = None
         self._version = 0   # bumped by in-place updates (optimizers); checked by backward
         self.name = name
 
     @classmethod
-    def _make(cls, data, requires_grad, ctx):
+    def _make(cls, data, requires_grad, creator):
         """Fast constructor for op outputs: ``data`` is already a proper ndarray."""
         t = object.__new__(cls)
-        t.data, t.requires_grad, t.grad, t._ctx, t._version, t.name = data, requires_grad, None, ctx, 0, None
+        t.data, t.requires_grad, t.grad, t.creator, t._version, t.name = data, requires_grad, None, creator, 0, None
         return t
 
     # ----- array facts -----
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
+
+    @property
+    def size(self):
+        """The number of elements (NumPy's ``a.size``); called, PyTorch's ``t.size()`` / ``t.size(dim)``."""
+        return ElementCount(self.data.shape)
+
+    def to(self, device):
+        """The tensor itself for ``"cpu"`` (PyTorch's ``.to(device)``); there is no other device here."""
+        if str(device) != "cpu":
+            raise ValueError(f"to: minigrad_ae runs on the CPU only, got device {device!r}. Drop the .to(...) call, "
+                             "or write .to('cpu').")
+        return self
+
+    @property
+    def is_leaf(self):
+        """True for a tensor no recorded op made (inputs, parameters): backward accumulates into its ``.grad``."""
+        return self.creator is None
 
     def __len__(self):
         return len(self.data)
@@ -43,6 +67,10 @@ class Tensor:
     def numpy(self):
         """The underlying array (shared, not copied)."""
         return self.data
+
+    def tolist(self):
+        """The values as (nested) Python lists of numbers, as ``torch.Tensor.tolist``."""
+        return self.data.tolist()
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -55,6 +83,17 @@ class Tensor:
         """A tensor sharing this data but cut from the graph (no gradient flows through it)."""
         return Tensor._make(self.data, False, None)
 
+    def requires_grad_(self, requires_grad=True):
+        """Switch gradient tracking of a leaf on or off, in place; returns the tensor (as in PyTorch)."""
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError(f"requires_grad_: this tensor was computed by {self.creator.fn.__name__}; only leaves "
+                               "can stop requiring grad. Use t.detach() for a copy cut from the graph.")
+        if requires_grad and not np.issubdtype(self.dtype, np.floating):
+            raise TypeError(f"requires_grad_: a {self.dtype} tensor cannot require grad (gradients need real "
+                            "numbers). Make it float first: mg.tensor(x, dtype=np.float32).")
+        self.requires_grad = bool(requires_grad)
+        return self
+
     def bump_version(self):
         """Record an in-place change of ``data`` so a stale graph refuses to backpropagate through it."""
         self._version += 1
@@ -65,102 +104,78 @@ class Tensor:
         extras = [f"dtype={self.dtype}"]
         if self.requires_grad:
             extras.append("requires_grad=True")
-        if self._ctx is not None:
-            extras.append(f"op={self._ctx.fn.__name__}")
+        if self.creator is not None:
+            extras.append(f"op={self.creator.fn.__name__}")
         return f"tensor({body}, {', '.join(extras)})"
 
-    # ----- autodiff -----
-    def backward(self, grad=None, retain_graph=False):
-        """Fill ``.grad`` of every tensor this one depends on with ∂self/∂tensor (times ``grad``).
 
-        Leaf gradients accumulate across calls (call ``zero_grad`` between steps). Without
-        ``retain_graph=True`` the saved arrays are freed, so a second backward raises.
-        """
-        from .engine import backward
-        backward(self, grad, retain_graph)
+class ElementCount(int):
+    """An int (a tensor's element count) that can also be called like PyTorch's ``size``: ``t.size()`` is the
+    shape and ``t.size(0)`` its first dimension, so ``x.view(x.size(0), -1)`` ports unchanged."""
 
-    def graph(self):
-        """Print the computation graph that produced this tensor, as indented text."""
-        from .graph import graph_text
-        print(graph_text(self))
+    def __new__(cls, shape):
+        count = super().__new__(cls, int(np.prod(shape, dtype=np.int64)))
+        count.shape = shape
+        return count
 
-    # ----- operators (each calls one Function in ops.py) -----
-    def __add__(self, other): return ops.Add.apply(self, other)
-    def __radd__(self, other): return ops.Add.apply(other, self)
-    def __sub__(self, other): return ops.Sub.apply(self, other)
-    def __rsub__(self, other): return ops.Sub.apply(other, self)
-    def __mul__(self, other): return ops.Mul.apply(self, other)
-    def __rmul__(self, other): return ops.Mul.apply(other, self)
-    def __truediv__(self, other): return ops.Div.apply(self, other)
-    def __rtruediv__(self, other): return ops.Div.apply(other, self)
-    def __matmul__(self, other): return ops.MatMul.apply(self, other)
-    def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
-    def __neg__(self): return ops.Neg.apply(self)
-
-    def __pow__(self, exponent):
-        if isinstance(exponent, (Tensor, np.ndarray, list)):
-            raise TypeError("pow: the exponent must be a Python or NumPy scalar, got "
-                            f"{type(exponent).__name__}. For a tensor exponent b use (b * x.log()).exp().")
-        return ops.Pow.apply(self, exponent=exponent)
-
-    def __getitem__(self, index):
-        if isinstance(index, Tensor):
-            index = index.data
-        elif isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-        return ops.GetItem.apply(self, index=index)
-
-    # ----- shape -----
-    @property
-    def T(self):
-        """Reverse the axes (the matrix transpose for 2-d)."""
-        return ops.Transpose.apply(self, axes=None)
-
-    def transpose(self, *axes):
-        """Permute the axes: ``x.transpose(1, 0, 2)``; no arguments reverses them."""
-        return ops.Transpose.apply(self, axes=_flatten_args(axes) or None)
-
-    def reshape(self, *shape):
-        """Same elements, new shape: ``x.reshape(2, -1)`` or ``x.reshape((2, -1))``."""
-        return ops.Reshape.apply(self, shape=_flatten_args(shape))
-
-    # ----- reductions -----
-    def sum(self, axis=None, keepdims=False): return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
-    def max(self, axis=None, keepdims=False): return ops.Max.apply(self, axis=axis, keepdims=keepdims)
-
-    # ----- elementwise -----
-    def exp(self): return ops.Exp.apply(self)
-    def log(self): return ops.Log.apply(self)
-    def sqrt(self): return ops.Sqrt.apply(self)
-    def abs(self): return ops.Abs.apply(self)
-    def tanh(self): return ops.Tanh.apply(self)
-    def sigmoid(self): return ops.Sigmoid.apply(self)
-    def relu(self): return ops.ReLU.apply(self)
-    def leaky_relu(self, negative_slope=0.01): return ops.LeakyReLU.apply(self, slope=negative_slope)
-    def clip(self, lo=None, hi=None): return ops.Clip.apply(self, lo=lo, hi=hi)
+    def __call__(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
 
 
-def _flatten_args(args):
-    """Accept both f(2, 3) and f((2, 3))."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        return tuple(args[0])
-    return tuple(args)
+def as_array(x, name="x", func="as_array"):
+    """The array of real numbers behind ``x``: a Tensor's ``data``, else ``x`` (array, list, number) through
+    ``np.asarray`` (no copy if it can). Strings, objects and complex numbers are refused, naming ``func``, the
+    public function ``x`` was given to, and ``name``, its argument."""
+    return x.data if isinstance(x, Tensor) else numeric_array(x, name, func)
+
+
+def float64_array(x, name, func):
+    """``as_array`` in float64: for the NumPy computations (PCA, hand-derived gradients, ROC curves) that float32
+    rounding would spoil."""
+    return as_array(x, name, func).astype(np.float64, copy=False)
+
+
+def as_tensor(x, name="x", func="as_tensor"):
+    """Tensors pass through (keeping their graph); arrays, lists and numbers become constant tensors (float32
+    unless float64); anything else is refused like ``as_array`` does. Data enters the ops through here."""
+    return x if isinstance(x, Tensor) else Tensor(as_array(x, name, func))
+
+
+def as_operand(x, name, func):
+    """``x`` as an op's input beside other tensors: Tensors and real numbers as they are (the op gives a number
+    its graph's dtype), arrays checked to hold real numbers, lists as tensors (float32, as ``mg.tensor`` makes
+    them); anything else is refused naming ``func``."""
+    if isinstance(x, (Tensor, bool, int, float, np.bool_, np.integer, np.floating)):
+        return x
+    return as_array(x, name, func) if isinstance(x, np.ndarray) else as_tensor(x, name, func)
+
+
+def as_tensors(values, name, func):
+    """A list or tuple of tensors as a list of Tensors (arrays, lists and numbers become constant tensors);
+    anything else, or an empty list, is refused naming ``func``."""
+    if not isinstance(values, (list, tuple)):
+        raise TypeError(f"{func}: {name} must be a list or tuple of tensors, e.g. {func}([a, b]), got "
+                        f"{type(values).__name__}.")
+    if not values:
+        raise ValueError(f"{func}: {name} is empty; give it at least one tensor.")
+    return [as_tensor(value, f"{name}[{i}]", func) for i, value in enumerate(values)]
 
 
 def _to_array(data, dtype, requires_grad):
     """NumPy array for a new tensor: float32 unless the data is float64 or ``dtype`` says otherwise."""
     if isinstance(data, Tensor):
         data = data.data
+    if dtype is not None:
+        dtype = check_dtype(dtype, "dtype", "tensor")
     try:
         arr = np.asarray(data, dtype=dtype)
     except (ValueError, TypeError) as err:
         raise TypeError(f"tensor: cannot make a numeric array from this {type(data).__name__} ({err}). "
                         "Nested lists must be rectangular and hold numbers only.") from None
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"tensor: data of dtype {arr.dtype} is not real-valued; pass real numbers.")
     keeps_dtype = isinstance(data, (np.ndarray, np.generic)) and arr.dtype in (np.float32, np.float64)
     if dtype is None and not keeps_dtype:  # Python floats and lists become float32, not NumPy's float64
-        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-            raise TypeError(f"tensor: data of dtype {arr.dtype} is not numeric; pass numbers.")
         arr = arr.astype(np.float32)
     if requires_grad and not np.issubdtype(arr.dtype, np.floating):
         raise TypeError(f"tensor: a {arr.dtype} tensor cannot require grad (gradients need real numbers). "
@@ -173,20 +188,58 @@ def tensor(data, requires_grad=False, dtype=None, name=None):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
-def zeros(shape, dtype=np.float32, requires_grad=False):
-    """A tensor of zeros."""
-    return Tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad)
+def zeros(*size, dtype=np.float32, requires_grad=False):
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``, as ``torch.zeros``."""
+    return Tensor(np.zeros(_size(size, "zeros"), check_dtype(dtype, "dtype", "zeros")), requires_grad=requires_grad)
 
 
-def ones(shape, dtype=np.float32, requires_grad=False):
-    """A tensor of ones."""
-    return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad)
+def ones(*size, dtype=np.float32, requires_grad=False):
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``, as ``torch.ones``."""
+    return Tensor(np.ones(_size(size, "ones"), check_dtype(dtype, "dtype", "ones")), requires_grad=requires_grad)
 
 
-def randn(shape, rng=None, dtype=np.float32, requires_grad=False):
-    """Standard-normal samples N(0, 1) drawn from ``rng`` (a ``np.random.Generator``)."""
-    rng = np.random.default_rng() if rng is None else rng
-    return Tensor(rng.standard_normal(shape).astype(dtype), requires_grad=requires_grad)
+def randn(*size, rng=None, dtype=np.float32, requires_grad=False):
+    """Standard-normal samples N(0, 1) drawn from ``rng`` (a ``np.random.Generator``): ``randn(2, 3, rng=rng)`` or
+    ``randn((2, 3), rng=rng)``. (``torch.randn`` draws from a global generator; here the draw names its own.)"""
+    shape, dtype = _size(size, "randn"), check_dtype(dtype, "dtype", "randn", floating=True)
+    return Tensor(generator(rng, "randn").standard_normal(shape).astype(dtype), requires_grad=requires_grad)
 
 
-from . import ops  # noqa: E402  (ops.py needs Tensor defined first; the methods above use ops)
+def _size(size, func):
+    """The shape from PyTorch's two spellings, ``f(2, 3)`` and ``f((2, 3))``."""
+    if len(size) > 1 and not all(is_integer(n) for n in size):
+        raise TypeError(f"{func}: the size must be integers >= 0, as {func}(2, 3) or {func}((2, 3)); got "
+                        f"{', '.join(map(repr, size))}. Give the other arguments by name, e.g. dtype=np.float64.")
+    return check_shape(size[0] if len(size) == 1 else size, "size", func)
+
+
+def manual_seed(seed):
+    """There is no global random state to seed here (PyTorch's ``torch.manual_seed``): every random draw takes an
+    explicit generator. This raises with what to write instead."""
+    raise RuntimeError(f"manual_seed: minigrad_ae has no global random state. Make one generator, "
+                       f"rng = np.random.default_rng({seed!r}), and pass rng=rng to layers, mg.randn, dropout, "
+                       "DataLoader and fit: the run is then reproducible, and each part's draws are independent.")
+
+
+def zeros_like(x, requires_grad=False):
+    """Zeros shaped and typed like ``x`` (a Tensor or array)."""
+    x = as_array(x, "x", "zeros_like")
+    return zeros(x.shape, dtype=_float_dtype(x), requires_grad=requires_grad)
+
+
+def ones_like(x, requires_grad=False):
+    """Ones shaped and typed like ``x`` (a Tensor or array)."""
+    x = as_array(x, "x", "ones_like")
+    return ones(x.shape, dtype=_float_dtype(x), requires_grad=requires_grad)
+
+
+def randn_like(x, rng=None, requires_grad=False):
+    """N(0, 1) samples shaped and typed like ``x``, drawn from ``rng`` (PyTorch's ``torch.randn_like`` uses a
+    global generator; here every random draw names its generator, so a seeded run is reproducible)."""
+    x = as_array(x, "x", "randn_like")
+    return randn(x.shape, rng=generator(rng, "randn_like"), dtype=_float_dtype(x), requires_grad=requires_grad)
+
+
+def _float_dtype(x):
+    """float64 stays float64; everything else (float32, float16, ints, bools) makes float32."""
+    return x.dtype if x.dtype == np.float64 else np.dtype(np.float32)

@@ -27,7 +27,7 @@ EXERCISES = (
     Exercise("sigmoid_backward", "minigrad_ae/autodiff/ops.py",
              "return the gradient of z = sigmoid(a) w.r.t. a, from the saved output z",
              "σ'(a) = σ(a)(1 − σ(a)) = z(1 − z); multiply by the upstream gradient g"),
-    Exercise("kl_sparsity_backward", "minigrad_ae/nn/losses.py",
+    Exercise("kl_sparsity_backward", "minigrad_ae/nn/fused.py",
              "return the gradient of Σ_j KL(ρ‖ρ̂_j) w.r.t. ρ̂",
              "∂KL/∂ρ̂_j = −ρ/ρ̂_j + (1 − ρ)/(1 − ρ̂_j), times g"),
     Exercise("linear_ae_closed_form", "minigrad_ae/models/linear.py",

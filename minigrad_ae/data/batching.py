@@ -4,21 +4,41 @@ import numbers
 
 import numpy as np
 
-from ..validate import generator
+from ..validate import generator, numeric_array
+
+
+def check_samples(arrays, names, func, fix):
+    """The arrays as ndarrays of numbers (lists accepted), each with one entry per sample along axis 0, the same
+    number for all."""
+    arrays = [numeric_array(a, name, func) for a, name in zip(arrays, names)]
+    for name, a in zip(names, arrays):
+        if a.ndim == 0:
+            raise ValueError(f"{func}: {name} must have shape (n_samples, ...), got a scalar.")
+    for name, a in zip(names[1:], arrays[1:]):
+        if len(a) != len(arrays[0]):
+            raise ValueError(f"{func}: {names[0]} has {len(arrays[0])} samples (shape {arrays[0].shape}) but {name} "
+                             f"has shape {a.shape}; {fix}")
+    return arrays
+
+
+def check_batch_size(batch_size, func):
+    if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"{func}: batch_size must be an integer >= 1, got {batch_size!r}.")
+    return int(batch_size)
+
+
+def batch_indices(n, batch_size, order_rng=None, drop_last=False):
+    """One epoch's minibatches as index arrays: 0..n−1, or a permutation drawn from ``order_rng`` when given,
+    cut into pieces of ``batch_size`` (the last one smaller, or dropped with ``drop_last``)."""
+    order = np.arange(n) if order_rng is None else order_rng.permutation(n)
+    stop = n - n % batch_size if drop_last else n
+    return [order[start:start + batch_size] for start in range(0, stop, batch_size)]
 
 
 def _check_xy(X, y, func):
-    X = np.asarray(X)
-    if X.ndim == 0:
-        raise ValueError(f"{func}: X must have shape (n_samples, ...), got a scalar.")
-    if y is not None:
-        y = np.asarray(y)
-        if y.ndim == 0 or len(y) != len(X):
-            raise ValueError(
-                f"{func}: X has {len(X)} samples (shape {X.shape}) but y has shape "
-                f"{y.shape}; pass one label per row of X."
-            )
-    return X, y
+    if y is None:
+        return check_samples([X], ["X"], func, "")[0], None
+    return tuple(check_samples([X, y], ["X", "y"], func, "pass one label per row of X."))
 
 
 def batches(X, y=None, batch_size=64, shuffle=True, rng=None, drop_last=False):
@@ -30,20 +50,15 @@ def batches(X, y=None, batch_size=64, shuffle=True, rng=None, drop_last=False):
     Batches are copies, so changing one never changes X.
     """
     X, y = _check_xy(X, y, "batches")
-    if (not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool)
-            or batch_size < 1):
-        raise ValueError(f"batches: batch_size must be an integer >= 1, got {batch_size!r}.")
-    n = len(X)
+    batch_size = check_batch_size(batch_size, "batches")
     # The order is fixed now, not when iteration starts, so results don't depend on timing.
-    order = generator(rng, "batches").permutation(n) if shuffle else np.arange(n)
-    stop = n - n % batch_size if drop_last else n
+    index_batches = batch_indices(len(X), batch_size, generator(rng, "batches") if shuffle else None, drop_last)
     # A separate generator, so the checks above run at call time, not at the first next().
-    return _iterate(X, y, order, batch_size, stop)
+    return _iterate(X, y, index_batches)
 
 
-def _iterate(X, y, order, batch_size, stop):
-    for start in range(0, stop, batch_size):
-        idx = order[start:start + batch_size]
+def _iterate(X, y, index_batches):
+    for idx in index_batches:
         yield X[idx] if y is None else (X[idx], y[idx])
 
 

@@ -16,6 +16,8 @@ import zlib
 
 import numpy as np
 
+from ..validate import file_path
+
 # Type code -> big-endian NumPy dtype, from the format's definition on the MNIST page.
 IDX_DTYPES = {
     0x08: np.dtype(">u1"),
@@ -49,7 +51,7 @@ def read_idx(path):
     The result has the dtype named in the header and shape ``sizes``, e.g.
     (60000, 28, 28) uint8 for ``train-images-idx3-ubyte.gz``.
     """
-    raw = _read_bytes(path)
+    raw = _read_bytes(file_path(path, "read_idx", exists=True))
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise ValueError(
             f"read_idx: {path} is not an IDX file: it must start with two zero bytes, "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..validate import file_path
 from .idx import read_idx
 
 DEFAULT_ROOT = Path("~/.cache/minigrad_ae/mnist")
@@ -106,7 +107,7 @@ def load_mnist(split="train", root=None, download=False, *, mirrors=None,
     """
     if split not in _SPLIT_FILES:
         raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}.")
-    root = Path(root if root is not None else DEFAULT_ROOT).expanduser()
+    root = Path(file_path(root if root is not None else DEFAULT_ROOT, "load_mnist", "root")).expanduser()
     mirrors = MNIST_MIRRORS if mirrors is None else mirrors
     checksums = MNIST_SHA256 if checksums is None else checksums
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..validate import fraction as check_fraction
-from ..validate import generator, number, numeric_array
+from ..validate import generator, is_real, number, numeric_array
 
 
 def check_float_array(x, func):
@@ -42,8 +42,10 @@ def gaussian_noise(x, sigma, rng=None, clip=None):
     """
     x = check_float_array(x, "gaussian_noise")
     sigma = number(sigma, "sigma", "gaussian_noise", low=0)
-    if clip is not None and (np.shape(clip) != (2,) or not clip[0] <= clip[1]):
-        raise ValueError(f"gaussian_noise: clip must be (low, high) with low <= high, got {clip!r}.")
+    if clip is not None:
+        bounds = list(clip) if isinstance(clip, (tuple, list, np.ndarray)) else []
+        if len(bounds) != 2 or not all(is_real(bound) for bound in bounds) or not bounds[0] <= bounds[1]:
+            raise ValueError(f"gaussian_noise: clip must be (low, high) with low <= high, got {clip!r}.")
     rng = generator(rng, "gaussian_noise")
 
     noisy = (x + sigma * rng.standard_normal(x.shape)).astype(x.dtype)

@@ -9,7 +9,7 @@ Output size: OH = (H + 2p − kh) // s + 1 (and OW alike).
 """
 import numpy as np
 
-from .jit import choose, lazy_njit
+from .jit import Kernel, lazy_njit
 
 
 def conv_output_size(size, kernel, stride, padding):
@@ -18,7 +18,7 @@ def conv_output_size(size, kernel, stride, padding):
 
 
 # ---------------------------------------------------------------- references
-def im2col_ref(x, kh, kw, stride, padding):
+def im2col_reference(x, kh, kw, stride, padding):
     """x (N, C, H, W) -> cols (N, C·kh·kw, OH·OW), zero padding included."""
     n, c, h, w = x.shape
     oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
@@ -32,7 +32,7 @@ def im2col_ref(x, kh, kw, stride, padding):
     return cols.reshape(n, c * kh * kw, oh * ow)
 
 
-def col2im_ref(cols, shape, kh, kw, stride, padding):
+def col2im_reference(cols, shape, kh, kw, stride, padding):
     """cols (N, C·kh·kw, OH·OW) -> x (N, C, H, W) = ``shape``: each entry added onto its pixel (im2col's adjoint)."""
     n, c, h, w = shape
     oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
@@ -79,7 +79,7 @@ def _col2im_loop(cols, kh, kw, stride, padding, oh, ow, x):
                                     x[n, c, h, w] += cols[n, row, y * ow + z]
 
 
-def im2col_numba(x, kh, kw, stride, padding):
+def im2col_compiled(x, kh, kw, stride, padding):
     n, c, h, w = x.shape
     oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
     cols = np.empty((n, c * kh * kw, oh * ow), dtype=x.dtype)
@@ -87,7 +87,7 @@ def im2col_numba(x, kh, kw, stride, padding):
     return cols
 
 
-def col2im_numba(cols, shape, kh, kw, stride, padding):
+def col2im_compiled(cols, shape, kh, kw, stride, padding):
     n, c, h, w = shape
     oh, ow = conv_output_size(h, kh, stride, padding), conv_output_size(w, kw, stride, padding)
     x = np.empty(shape, dtype=cols.dtype)
@@ -95,5 +95,5 @@ def col2im_numba(cols, shape, kh, kw, stride, padding):
     return x
 
 
-im2col = choose(im2col_numba, im2col_ref)
-col2im = choose(col2im_numba, col2im_ref)
+im2col = Kernel(im2col_reference, im2col_compiled)
+col2im = Kernel(col2im_reference, col2im_compiled)

@@ -1,14 +1,32 @@
-"""The one switch between the numba kernels and their NumPy references, and the lazy ``njit``.
+"""``Kernel``: one hot-path computation written twice — ``reference`` (plain NumPy, the readable math and the
+specification) and ``compiled`` (numba) — behind one switch; ``elementwise`` writes it once; the lazy ``njit``.
 
-``MINIGRAD_AE_NUMBA=0`` in the environment (read once, at import) makes every kernel its ``*_ref``;
-``NUMBA_DISABLE_JIT=1`` keeps the numba versions but runs their loops as plain Python, so a student
-can step through a kernel in a debugger.
+``MINIGRAD_AE_NUMBA=0`` in the environment (read once, at import) makes every kernel run its reference;
+``NUMBA_DISABLE_JIT=1`` keeps the compiled path but runs its loops as plain Python, so a student can step
+through a kernel in a debugger.
 """
+import importlib.util
 import os
+import warnings
 
 import numpy as np
 
-NUMBA_ENABLED = os.environ.get("MINIGRAD_AE_NUMBA", "1").strip().lower() not in ("0", "false", "no", "off")
+_SCALARS = (int, float, np.integer, np.floating)
+# numba is a dependency, but the package also runs without it (a Python numba does not support yet, a browser
+# kernel): find_spec looks for it without importing it (that costs ~0.2 s, paid only when a kernel compiles)
+def _numba_installed():
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except ImportError:   # a broken install counts as none
+        return False
+
+
+NUMBA_INSTALLED = _numba_installed()
+NUMBA_ENABLED = NUMBA_INSTALLED and os.environ.get("MINIGRAD_AE_NUMBA", "1").strip().lower() not in (
+    "0", "false", "no", "off")
+if not NUMBA_INSTALLED:
+    warnings.warn("minigrad_ae: numba is not installed, so every kernel runs its NumPy reference (correct, but "
+                  "slower). `pip install numba` to compile them.", RuntimeWarning, stacklevel=2)
 
 
 class lazy_njit:
@@ -46,9 +64,48 @@ class lazy_njit:
         return f"lazy_njit({self.py_func.__name__}, {'compiled' if self._compiled else 'not compiled yet'})"
 
 
-def choose(numba_version, reference):
-    """The implementation every caller gets: the numba one unless MINIGRAD_AE_NUMBA=0."""
-    return numba_version if NUMBA_ENABLED else reference
+class Kernel:
+    """A kernel: call it like a function. ``reference`` is the NumPy version, ``compiled`` the numba one (the same
+    signature, the same results to rounding: tests/test_kernels.py checks every pair); the switch picks one."""
+
+    def __init__(self, reference, compiled):
+        self.reference, self.compiled = reference, compiled
+        self.__name__, self.__doc__ = reference.__name__, reference.__doc__
+        self._chosen = compiled if NUMBA_ENABLED else reference
+
+    def __call__(self, *args):
+        return self._chosen(*args)
+
+    def __repr__(self):
+        return f"<kernel {self.__name__}: {'numba' if self._chosen is self.compiled else 'NumPy reference'}>"
+
+
+class elementwise(Kernel):
+    """``@elementwise`` on a formula over whole arrays, e.g. ``def relu_vjp(g, a): return g * (a > 0)``.
+
+    The formula is written once. NumPy runs it as it is (one pass and one temporary per operator); numba
+    compiles the *same function* into one fused loop. It must use only elementwise operators and ufuncs, so it
+    also runs on Tensors: that is how a backward written with it can be differentiated again.
+    The compiled loop takes same-shaped, same-dtype, C-contiguous float arrays (flattened, so one compiled
+    version serves every shape) and Python scalars (cast to the arrays' dtype, so float32 stays float32);
+    anything else — broadcasting, Tensors, mixed dtypes — runs the formula as written.
+    """
+
+    def __init__(self, formula):
+        super().__init__(formula, self._fused)
+        self._loop = lazy_njit(formula)
+
+    def _fused(self, *args):
+        arrays = [a for a in args if type(a) is np.ndarray]
+        first = arrays[0] if arrays else None
+        if first is None or first.dtype.kind != "f" or not all(
+                a.shape == first.shape and a.dtype == first.dtype and a.flags.c_contiguous for a in arrays):
+            return self.reference(*args)
+        if len(arrays) != len(args) and not all(type(a) is np.ndarray or isinstance(a, _SCALARS) for a in args):
+            return self.reference(*args)
+        cast = first.dtype.type
+        flat_args = [a.reshape(-1) if type(a) is np.ndarray else cast(a) for a in args]
+        return self._loop(*flat_args).reshape(first.shape)
 
 
 def flat(array):

@@ -6,7 +6,7 @@ NumPy does in eight passes with a temporary each.
 """
 import numpy as np
 
-from .jit import choose, empty_like_c, flat, lazy_njit
+from .jit import Kernel, empty_like_c, flat, lazy_njit
 
 LOG_FLOOR = -100.0
 
@@ -25,7 +25,7 @@ def bce_elementwise(p, y):
     return -(y * log_p + (1 - y) * log_q)
 
 
-def bce_sum_ref(p, y):
+def bce_sum_reference(p, y):
     """Σᵢ ℓᵢ over all elements, a scalar of p's dtype."""
     return bce_elementwise(p, y).sum()
 
@@ -38,9 +38,9 @@ def _bce_sum_loop(log_p, log_q, y, floor):
     return total
 
 
-def bce_sum_numba(p, y):
+def bce_sum_compiled(p, y):
     if y.shape != p.shape or y.dtype != p.dtype or p.dtype.kind != "f":
-        return bce_sum_ref(p, y)   # a mixed-type target: rare, not worth a loop
+        return bce_sum_reference(p, y)   # a mixed-type target: rare, not worth a loop
     log_p, log_q = empty_like_c(p), empty_like_c(p)
     with np.errstate(divide="ignore"):
         np.log(p, out=log_p)
@@ -49,7 +49,7 @@ def bce_sum_numba(p, y):
     return t(_bce_sum_loop(flat(log_p), flat(log_q), flat(y), t(LOG_FLOOR)))
 
 
-def bce_grad_ref(p, y, scale):
+def bce_grad_reference(p, y, scale):
     """∂ℓ/∂p = scale · (p − y) / (p(1 − p)), the denominator floored at 1e-12 (p = 0 or 1 gives a large finite
     gradient, not ∞). scale = ∂L/∂ℓ: a scalar or like p."""
     return scale * (p - y) / np.maximum(p * (1 - p), 1e-12)
@@ -62,14 +62,14 @@ def _bce_grad_loop(p, y, scale, floor, out):
         out[i] = scale * (q - y[i]) / max(q * (1 - q), floor)
 
 
-def bce_grad_numba(p, y, scale):
+def bce_grad_compiled(p, y, scale):
     if np.ndim(scale) != 0 or y.shape != p.shape or y.dtype != p.dtype:
-        return bce_grad_ref(p, y, scale)   # a per-element scale or a mixed-type target: rare, not worth a loop
+        return bce_grad_reference(p, y, scale)   # a per-element scale or a mixed-type target: rare, not worth a loop
     out = empty_like_c(p)
     t = p.dtype.type   # scalars in the arrays' type: a float64 1e-12 would turn a float32 loop into float64
     _bce_grad_loop(flat(p), flat(y), t(scale), t(1e-12), flat(out))
     return out
 
 
-bce_sum = choose(bce_sum_numba, bce_sum_ref)
-bce_grad = choose(bce_grad_numba, bce_grad_ref)
+bce_sum = Kernel(bce_sum_reference, bce_sum_compiled)
+bce_grad = Kernel(bce_grad_reference, bce_grad_compiled)

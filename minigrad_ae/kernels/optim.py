@@ -7,13 +7,13 @@ Each updates ``param`` and its state arrays in place and never writes to ``grad`
 """
 import numpy as np
 
-from .jit import choose, flat, lazy_njit
+from .jit import Kernel, flat, lazy_njit
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # ---------------------------------------------------------------- SGD
-def sgd_update_ref(param, grad, v, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
+def sgd_update_reference(param, grad, v, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
     """g ← g + λθ;  v ← μv + g;  g ← g + μv (Nesterov) or v;  θ ← θ − lr·g.   (``v`` is None when μ = 0.)"""
     g = grad + weight_decay * param if weight_decay else grad
     if momentum:
@@ -33,16 +33,16 @@ def _sgd_loop(p, grad, v, lr, momentum, nesterov, weight_decay):
         p[i] -= lr * g
 
 
-def sgd_update_numba(param, grad, v, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
+def sgd_update_compiled(param, grad, v, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
     state = flat(param)[:0] if v is None else v  # no momentum: an empty stand-in, so one compiled loop serves
     if not _fits(param, grad, state):
-        return sgd_update_ref(param, grad, v, lr, momentum, nesterov, weight_decay)
+        return sgd_update_reference(param, grad, v, lr, momentum, nesterov, weight_decay)
     t = param.dtype.type
     _sgd_loop(flat(param), flat(grad), flat(state), t(lr), t(momentum), bool(nesterov), t(weight_decay))
 
 
 # ---------------------------------------------------------------- Adam
-def adam_update_ref(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay=0.0):
+def adam_update_reference(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay=0.0):
     """m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  θ ← θ − lr·m̂/(√v̂ + ε),  m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
 
     ``step`` is t, counted from 1. Weight decay λ is L2 added to the gradient, g ← g + λθ (as torch.optim.Adam).
@@ -74,9 +74,9 @@ def _adam_loop(p, grad, m, v, step_size, beta1, one_minus_beta1, beta2, one_minu
         p[i] -= step_size * m[i] / (np.sqrt(v[i]) + eps_hat)
 
 
-def adam_update_numba(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay=0.0):
+def adam_update_compiled(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay=0.0):
     if not _fits(param, grad, m, v):
-        return adam_update_ref(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay)
+        return adam_update_reference(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay)
     t = param.dtype.type
     # the reference's form; scalars rounded once from their exact values (1 − float32(0.999) is off by 1e-5)
     c1, sqrt_c2 = 1 - beta1 ** step, (1 - beta2 ** step) ** 0.5
@@ -85,7 +85,7 @@ def adam_update_numba(param, grad, m, v, lr, beta1, beta2, eps, step, weight_dec
 
 
 # ---------------------------------------------------------------- RMSprop
-def rmsprop_update_ref(param, grad, s, v, lr, alpha, eps, momentum=0.0, weight_decay=0.0):
+def rmsprop_update_reference(param, grad, s, v, lr, alpha, eps, momentum=0.0, weight_decay=0.0):
     """s ← αs + (1−α)g²;  θ ← θ − lr·g/(√s + ε)   (momentum μ: v ← μv + g/(√s + ε); θ ← θ − lr·v).
 
     ``v`` is None when μ = 0. Weight decay λ is L2 added to the gradient, g ← g + λθ (as torch.optim.RMSprop).
@@ -115,10 +115,10 @@ def _rmsprop_loop(p, grad, s, v, lr, alpha, one_minus_alpha, eps, momentum, weig
         p[i] -= lr * step
 
 
-def rmsprop_update_numba(param, grad, s, v, lr, alpha, eps, momentum=0.0, weight_decay=0.0):
+def rmsprop_update_compiled(param, grad, s, v, lr, alpha, eps, momentum=0.0, weight_decay=0.0):
     velocity = flat(param)[:0] if v is None else v
     if not _fits(param, grad, s, velocity):
-        return rmsprop_update_ref(param, grad, s, v, lr, alpha, eps, momentum, weight_decay)
+        return rmsprop_update_reference(param, grad, s, v, lr, alpha, eps, momentum, weight_decay)
     t = param.dtype.type
     _rmsprop_loop(flat(param), flat(grad), flat(s), flat(velocity), t(lr), t(alpha), t(1 - alpha), t(eps),
                   t(momentum), t(weight_decay))
@@ -131,6 +131,6 @@ def _fits(param, *others):
     return all(a.dtype == param.dtype and a.flags.c_contiguous for a in others)
 
 
-sgd_update = choose(sgd_update_numba, sgd_update_ref)
-adam_update = choose(adam_update_numba, adam_update_ref)
-rmsprop_update = choose(rmsprop_update_numba, rmsprop_update_ref)
+sgd_update = Kernel(sgd_update_reference, sgd_update_compiled)
+adam_update = Kernel(adam_update_reference, adam_update_compiled)
+rmsprop_update = Kernel(rmsprop_update_reference, rmsprop_update_compiled)

@@ -6,16 +6,22 @@ detector, whatever the threshold, by the ROC curve and the area under it (AUC).
 """
 import numpy as np
 
-from ..autodiff import no_grad
+from ..autodiff import as_array, float64_array, no_grad
+from ..validate import is_real
 
 
 def anomaly_scores(model, X):
     """Per-sample reconstruction error (n,): ``model.reconstruction_error(X)`` when the model has it,
     else ‖x − model(x)‖² / n_features.  X (n, n_features)."""
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"anomaly_scores: X must be (n_samples, n_features), got shape {X.shape}; "
-                         "flatten images first, e.g. X.reshape(len(X), -1).")
+    if isinstance(model, type) or not callable(model):
+        raise TypeError(f"anomaly_scores: model must be a trained autoencoder (called as model(X)), got "
+                        f"{type(model).__name__} {model!r:.40}.")
+    # a model of the family checks its own input width and dtype, here, so its errors name anomaly_scores
+    X = (model.check_input(X, "anomaly_scores", "X") if hasattr(model, "check_input")
+         else as_array(X, "X", "anomaly_scores"))
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"anomaly_scores: X must be (n_samples, n_features), got shape {X.shape}; flatten images "
+                         "first, e.g. X.reshape(len(X), -1), and check that the slice is not empty.")
     if hasattr(model, "reconstruction_error"):
         return np.asarray(model.reconstruction_error(X))
     with no_grad():
@@ -27,7 +33,7 @@ def threshold_from_scores(scores, quantile=0.95):
     """The score above which a sample is flagged: the ``quantile`` of the scores of normal data, so that
     a fraction 1 − quantile of normal samples is flagged (the false-positive rate you accept)."""
     scores = _check_scores("threshold_from_scores", scores)
-    if not 0 <= quantile <= 1:
+    if not (is_real(quantile) and 0 <= quantile <= 1):
         raise ValueError(f"threshold_from_scores: quantile must lie in [0, 1], got {quantile!r} "
                          "(0.95 flags about 5% of normal samples).")
     return float(np.quantile(scores, quantile))
@@ -40,7 +46,7 @@ def roc_curve(scores, is_anomaly):
     (0, 0) with t = +inf (nothing flagged) and ends at (1, 1) (everything flagged).
     """
     scores = _check_scores("roc_curve", scores)
-    is_anomaly = np.asarray(is_anomaly)
+    is_anomaly = as_array(is_anomaly, "is_anomaly", "roc_curve")
     if is_anomaly.shape != scores.shape or not np.isin(is_anomaly, (0, 1)).all():
         raise ValueError(f"roc_curve: is_anomaly must be booleans (or 0/1) shaped like scores {scores.shape}, got "
                          f"shape {is_anomaly.shape} with values {np.unique(is_anomaly)[:5]}.")
@@ -65,10 +71,12 @@ def auc(fpr, tpr):
 
     Equals the probability that a random anomaly scores higher than a random normal sample (ties count ½).
     """
-    fpr, tpr = np.asarray(fpr, dtype=np.float64), np.asarray(tpr, dtype=np.float64)
+    fpr, tpr = float64_array(fpr, "fpr", "auc"), float64_array(tpr, "tpr", "auc")
     if fpr.shape != tpr.shape or fpr.ndim != 1 or len(fpr) < 2:
         raise ValueError(f"auc: fpr and tpr must be 1-d arrays of the same length >= 2 (from roc_curve), got shapes "
                          f"{fpr.shape} and {tpr.shape}.")
+    if not (np.isfinite(fpr).all() and np.isfinite(tpr).all()):
+        raise ValueError("auc: fpr and tpr hold NaN/Inf; pass the rates roc_curve returns.")
     if np.any(np.diff(fpr) < 0):
         raise ValueError("auc: fpr must be non-decreasing, as roc_curve returns it; do not sort or shuffle the "
                          "points separately.")
@@ -76,7 +84,7 @@ def auc(fpr, tpr):
 
 
 def _check_scores(caller, scores):
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = float64_array(scores, "scores", caller)
     if scores.ndim != 1 or len(scores) == 0:
         raise ValueError(f"{caller}: scores must be a non-empty 1-d array, one per sample, got shape {scores.shape}.")
     if not np.isfinite(scores).all():

@@ -8,8 +8,9 @@ must learn what digits look like to undo the noise. Corruption happens only insi
 import numpy as np
 
 from .. import data
-from ..autodiff import Tensor
+from ..validate import choice, generator, number
 from .autoencoder import Autoencoder
+from .base import as_numpy
 
 NOISES = {"gaussian": data.gaussian_noise, "masking": data.masking_noise, "salt_and_pepper": data.salt_and_pepper}
 
@@ -22,28 +23,24 @@ class DenoisingAutoencoder(Autoencoder):
     entries set to 0 or 1). ``rng`` initialises the weights and then draws the noise.
     """
 
-    def __init__(self, sizes, noise="masking", noise_level=0.25, activation="leaky_relu", out_activation="sigmoid",
+    def __init__(self, sizes, noise="masking", noise_level=0.25, activation="leaky_relu", recon="sigmoid_mse",
                  negative_slope=0.1, decoder_sizes=None, rng=None, dtype=np.float32):
-        if noise not in NOISES:
-            raise ValueError(f"DenoisingAutoencoder: unknown noise {noise!r}; use one of {list(NOISES)}.")
-        upper = np.inf if noise == "gaussian" else 1
-        if np.ndim(noise_level) != 0 or not 0 <= noise_level <= upper:
-            raise ValueError(f"DenoisingAutoencoder: noise_level for noise={noise!r} must be "
-                             + ("a standard deviation >= 0" if noise == "gaussian" else "a fraction in [0, 1]")
-                             + f", got {noise_level!r}.")
-        rng = np.random.default_rng() if rng is None else rng
-        super().__init__(sizes, activation, out_activation, negative_slope, decoder_sizes, rng=rng, dtype=dtype)
+        choice(noise, "noise", "DenoisingAutoencoder", tuple(NOISES))
+        what = f"noise_level for noise={noise!r}"  # a standard deviation for Gaussian noise, else a fraction
+        noise_level = number(noise_level, what, "DenoisingAutoencoder", low=0, high=None if noise == "gaussian" else 1)
+        rng = generator(rng, "DenoisingAutoencoder")
+        super().__init__(sizes, activation, recon, negative_slope, decoder_sizes, rng=rng, dtype=dtype)
         self.noise, self.noise_level, self.rng = noise, noise_level, rng
 
     def corrupt(self, x):
         """x̃ ~ q(x̃ | x): a new NumPy array shaped like x (x itself is not modified)."""
         return NOISES[self.noise](x, self.noise_level, rng=self.rng)
 
-    def loss(self, x, kind="mse"):
-        """The denoising criterion: ``Autoencoder.loss``'s 'mse' or 'bce' between x̂ = g(f(corrupt(x))) and the
-        clean x (not the corrupted input the model saw)."""
-        x = np.asarray(x.data if isinstance(x, Tensor) else x)
-        return super().loss(self.corrupt(x), kind, target=x)
+    def loss(self, x, target=None):
+        """The denoising criterion: ``Autoencoder.loss`` (the model's ``recon`` error) between x̂ = g(f(corrupt(x)))
+        and the clean x (not the corrupted input the model saw), or ``target`` when given."""
+        x = as_numpy(self.check_input(x, self._func("loss")))
+        return super().loss(self.corrupt(x), x if target is None else target)
 
     def extra_repr(self):
         return f"{super().extra_repr()}, noise={self.noise!r}, noise_level={self.noise_level}"

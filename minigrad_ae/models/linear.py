@@ -10,40 +10,33 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import nn
-from ..autodiff import Tensor, no_grad
-from ..nn import functional as F
+from ..autodiff import ShapeError, float64_array, no_grad
+from ..validate import choice, generator, integer
+from .base import AutoencoderBase, as_numpy
 
 REDUCTIONS = ("sum", "mean")
 
 
-class LinearAutoencoder(nn.Module):
+class LinearAutoencoder(AutoencoderBase):
     """z = W1 x + b1 (``encoder``: Linear(n_in, n_latent)),  x̂ = W2 z + b2 (``decoder``: Linear(n_latent, n_in)).
 
-    No activations: a linear map into the code and back. x is (batch, n_in) or (n_in,).
+    No activations: a linear map into the code and back (so recon is 'mse', the only choice). x is (batch, n_in)
+    or (n_in,).
     """
+    RECONS = ("mse",)
 
     def __init__(self, n_in, n_latent, bias=True, rng=None, dtype=np.float32):
-        super().__init__()
-        rng = np.random.default_rng() if rng is None else rng
+        super().__init__(n_in, n_latent, "mse", dtype)
+        rng = generator(rng, "LinearAutoencoder")
         self.encoder = nn.Linear(n_in, n_latent, bias=bias, rng=rng, dtype=dtype)
         self.decoder = nn.Linear(n_latent, n_in, bias=bias, rng=rng, dtype=dtype)
 
-    def encode(self, x):
-        """z = W1 x + b1;  (batch, n_in) -> (batch, n_latent)."""
-        return self.encoder(x)
-
-    def decode(self, z):
-        """x̂ = W2 z + b2;  (batch, n_latent) -> (batch, n_in)."""
-        return self.decoder(z)
-
-    def forward(self, x):
-        return self.decode(self.encode(x))
-
-    def loss(self, x, reduction="sum"):
-        """L = ½ Σ_batch ‖x − x̂‖² ('sum', the formulas' and ``pca``'s ``optimal_error``'s convention),
-        or L / batch ('mean': per sample, what ``fit`` expects and what keeps the step size batch-independent)."""
-        _check_reduction("LinearAutoencoder.loss", reduction)
-        total = 0.5 * F.mse_loss(self(x), x, reduction="sum")
+    def loss(self, x, target=None, reduction="sum"):
+        """L = ½ Σ_batch ‖t − x̂‖² ('sum', the formulas' and ``pca``'s ``optimal_error``'s convention), or L / batch
+        ('mean': per sample, what keeps the step size batch-independent); the target t is x unless given."""
+        choice(reduction, "reduction", "LinearAutoencoder.loss", REDUCTIONS)
+        x = self.check_input(x, "LinearAutoencoder.loss")
+        total = 0.5 * self.recon_loss(self.decoder(self.encode(x)), x if target is None else target, reduction="sum")
         return total if reduction == "sum" else total / _batch_size(x)
 
     def closed_form_grads(self, x, reduction="sum"):
@@ -53,8 +46,9 @@ class LinearAutoencoder(nn.Module):
         For a batch of rows X (B, n_in), codes Z (B, n_latent) and errors E = X̂ − X, summed over the samples:
         dW2 = Eᵀ Z,  db2 = Σ E,  dW1 = (E W2)ᵀ X,  db1 = Σ E W2.
         """
-        _check_reduction("LinearAutoencoder.closed_form_grads", reduction)
-        X = np.atleast_2d(np.asarray(_array(x), dtype=self.decoder.weight.dtype))
+        choice(reduction, "reduction", "LinearAutoencoder.closed_form_grads", REDUCTIONS)
+        X = np.atleast_2d(np.asarray(as_numpy(self.check_input(x, "LinearAutoencoder.closed_form_grads")),
+                                     dtype=self.dtype))
         with no_grad():
             Z = self.encode(X).data
             E = self.decode(Z).data - X               # row i is eᵢᵀ = (x̂ᵢ − xᵢ)ᵀ
@@ -84,8 +78,12 @@ class PCAResult:
     optimal_error: float
 
     def transform(self, X):
-        """The code: z = C (x − μ);  X (batch, n) -> (batch, k)."""
-        return (np.asarray(X, dtype=np.float64) - self.mean) @ self.components.T
+        """The code: z = C (x − μ);  X (batch, n) or (n,) -> (batch, k) or (k,)."""
+        X = float64_array(X, "X", "PCAResult.transform")
+        if X.ndim not in (1, 2) or X.shape[-1] != len(self.mean):
+            raise ShapeError(f"PCAResult.transform: X must be (batch, {len(self.mean)}) or ({len(self.mean)},), the "
+                             f"width of the data pca was fitted on, got shape {X.shape}.")
+        return (X - self.mean) @ self.components.T
 
     def reconstruct(self, X):
         """x̂ = μ + Cᵀ C (x − μ), the projection onto the principal subspace;  X (batch, n) -> (batch, n)."""
@@ -104,14 +102,14 @@ def pca(X, k):
     optimal_error = ½ Σ_{i>k} sᵢ² = ½ · n_samples · Σ of the discarded eigenvalues: the smallest
     ½ Σ ‖x − x̂‖² over every rank-k affine reconstruction, directly comparable to ``LinearAutoencoder.loss(X)``.
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = float64_array(X, "X", "pca")
     if X.ndim != 2:
         raise ValueError(f"pca: X must be (n_samples, n_features), got shape {X.shape}; reshape it, e.g. "
                          "X.reshape(len(X), -1).")
-    rank_max = min(X.shape)
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= rank_max:
-        raise ValueError(f"pca: k must be an integer in [1, {rank_max}] for X of shape {X.shape} "
-                         f"(at most min(n_samples, n_features) components exist), got {k!r}.")
+    if not np.isfinite(X).all():
+        raise ValueError("pca: X holds NaN/Inf; drop or repair those samples, e.g. X = X[np.isfinite(X).all(axis=1)].")
+    # at most min(n_samples, n_features) components exist
+    k = integer(k, "k (the number of components)", f"pca of X with shape {X.shape}", low=1, high=min(X.shape))
     mean = X.mean(axis=0)
     _, s, Vt = np.linalg.svd(X - mean, full_matrices=False)
     squared = s ** 2
@@ -129,8 +127,8 @@ def subspace_alignment(W, components):
     Returns min(k, k') values in [0, 1]: all 1 means the same subspace, a 0 a direction orthogonal to the other.
     Computed as the singular values of Q_Wᵀ Q_C for orthonormal bases Q_W, Q_C of the two spans.
     """
-    W, C = np.asarray(W, dtype=np.float64), np.asarray(components, dtype=np.float64)
-    if W.ndim != 2 or C.ndim != 2 or W.shape[0] != C.shape[1]:
+    W, C = float64_array(W, "W", "subspace_alignment"), float64_array(components, "components", "subspace_alignment")
+    if W.ndim != 2 or C.ndim != 2 or W.shape[0] != C.shape[1] or 0 in W.shape + C.shape:
         raise ValueError(f"subspace_alignment: W must be (n, k) with basis vectors as columns and components "
                          f"(k', n) with basis vectors as rows, got W {W.shape} and components {C.shape}. For a "
                          "LinearAutoencoder pass model.decoder.weight.data and pca(X, k).components.")
@@ -142,16 +140,6 @@ def subspace_alignment(W, components):
     return np.clip(np.linalg.svd(basis_w.T @ basis_c, compute_uv=False), 0.0, 1.0)
 
 
-def _check_reduction(caller, reduction):
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{caller}: reduction must be 'sum' (½ Σ_batch ‖x − x̂‖²) or 'mean' (that / batch size), "
-                         f"got {reduction!r}.")
-
-
-def _array(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
-
-
 def _batch_size(x):
     """B for x (B, n); 1 for a single sample x (n,)."""
-    return 1 if _array(x).ndim == 1 else len(x)
+    return 1 if x.ndim == 1 else len(x)

@@ -9,33 +9,35 @@ so the learning rate does not depend on the batch size (pytorch/examples sums ov
 """
 import numpy as np
 
-from ..autodiff import no_grad, tensor
-from ..nn import Linear, Module
+from ..autodiff import ShapeError, float64_array, no_grad, tensor
+from ..nn import Linear
 from ..nn import functional as F
-from .autoencoder import mlp
+from ..validate import generator, integer, number, positive_int
+from .base import AutoencoderBase
+from .blocks import hidden_sizes, mlp
 
-RECONSTRUCTIONS = ("bce", "mse")
 
-
-class VAE(Module):
+class VAE(AutoencoderBase):
     """x (batch, n_in) → encoder MLP → (μ, logvar) (batch, n_latent) → z → decoder MLP → x̂ (batch, n_in).
 
-    ``hidden`` is one width or a list of widths; the decoder mirrors the encoder. ``recon='bce'``: the decoder
-    outputs logits and the reconstruction term is −log Bernoulli(x | σ(logits)) summed over pixels (for x in
-    [0, 1]); ``recon='mse'``: it outputs means and the term is ‖x − x̂‖² (a Gaussian decoder with variance ½, up
-    to a constant). loss = mean over the batch of (reconstruction + β·KL); β = 1 is the true negative ELBO.
-    ``rng`` initialises the weights and then draws every ε, so a seeded run is reproducible.
+    ``hidden`` is one width or a list of widths: the encoder is Linear + ReLU for each of them, then the two
+    heads Linear(hidden[-1], n_latent) for μ and logvar; the decoder mirrors it, Linear(n_latent, hidden[-1]) +
+    ReLU, …, Linear(hidden[0], n_in). ``VAE(784, 400, 20)`` is pytorch/examples' VAE (fc1, fc21/fc22, fc3, fc4),
+    with the encoder and decoder as ``Sequential``s rather than named layers, Kaiming-normal hidden weights, and
+    the sigmoid applied by ``decode`` (so the loss can use the logits).
+
+    ``recon='bce'``: the reconstruction term is −log Bernoulli(x | σ(logits)) summed over pixels (for x in
+    [0, 1]); ``recon='mse'``: the decoder outputs means and the term is ‖x − x̂‖² (a Gaussian decoder with
+    variance ½, up to a constant). loss = mean over the batch of (reconstruction + β·KL); β = 1 is the true
+    negative ELBO. ``rng`` initialises the weights and then draws every ε, so a seeded run is reproducible.
     """
 
     def __init__(self, n_in, hidden, n_latent, beta=1.0, recon="bce", rng=None, dtype=np.float32):
-        super().__init__()
-        hidden = hidden_sizes("VAE", hidden)
-        check_recon("VAE", recon)
-        if np.ndim(beta) != 0 or not beta >= 0:
-            raise ValueError(f"VAE: beta (the weight of the KL term) must be a number >= 0, got {beta!r}; "
-                             "beta = 1 gives the true ELBO, beta > 1 a beta-VAE.")
-        self.rng = np.random.default_rng() if rng is None else rng
-        self.n_in, self.n_latent, self.beta, self.recon = n_in, n_latent, beta, recon
+        super().__init__(n_in, n_latent, recon, dtype)
+        hidden = hidden_sizes(hidden, "VAE")
+        # β = 1 gives the true ELBO, β > 1 a β-VAE
+        self.beta = number(beta, "beta (the weight of the KL term)", "VAE", low=0)
+        self.rng = generator(rng, "VAE")
         self.encoder = mlp([n_in, *hidden], "relu", rng=self.rng, dtype=dtype, final_activation=True)
         self.mu_head = Linear(hidden[-1], n_latent, rng=self.rng, dtype=dtype)
         self.logvar_head = Linear(hidden[-1], n_latent, rng=self.rng, dtype=dtype)
@@ -43,37 +45,36 @@ class VAE(Module):
 
     def encode(self, x):
         """q(z|x): (μ, logvar), each (batch, n_latent)."""
-        h = self.encoder(x)
+        h = self.encoder(self.check_input(x, "VAE.encode"))
         return self.mu_head(h), self.logvar_head(h)
-
-    def decode(self, z):
-        """p(x|z): pixel probabilities σ(logits) for 'bce', means for 'mse'; (batch, n_in)."""
-        out = self.decoder(z)
-        return out.sigmoid() if self.recon == "bce" else out
 
     def forward(self, x):
         """Reconstruction from the posterior mean: decode(μ(x)) — deterministic, unlike the loss's sampled z."""
         return self.decode(self.encode(x)[0])
 
-    def loss(self, x, eps=None):
-        """mean over the batch of (reconstruction + β·KL), one ε per sample (drawn from ``self.rng`` unless given)."""
-        recon, kl = self.per_sample_terms(x, eps)
+    def loss(self, x, target=None, eps=None):
+        """mean over the batch of (reconstruction + β·KL), one ε per sample (drawn from ``self.rng`` unless given);
+        the reconstruction is scored against x unless ``target`` is given."""
+        x = self.check_input(x, "VAE.loss")
+        recon, kl = self.per_sample_terms(x, eps, self.check_target(x if target is None else target, "VAE.loss"))
         return (recon + self.beta * kl).mean()
 
-    def per_sample_terms(self, x, eps=None):
+    def per_sample_terms(self, x, eps=None, target=None):
         """(reconstruction error, KL) per sample, Tensors (batch,); z = μ + e^{½ logvar} ⊙ ε."""
+        x = self.check_input(x, "VAE.per_sample_terms")
+        target = self.check_target(x if target is None else target, "VAE.per_sample_terms")
         mu, logvar = self.encode(x)
         z, _ = F.reparameterize(mu, logvar, eps=eps, rng=self.rng)
-        return reconstruction_error(self.decoder(z), x, self.recon), F.gaussian_kl(mu, logvar, reduction="none")
+        recon = self.recon_loss(self.decoder(z), target, reduction="none").sum(axis=-1)
+        return recon, F.gaussian_kl(mu, logvar, reduction="none")
 
     def elbo(self, X, n_samples=1):
         """ELBO estimate per sample (NumPy (n,)): −(reconstruction + KL), averaged over ``n_samples`` draws of ε.
 
         The KL is exact; only the reconstruction term is sampled. With β = 1, loss(x) = −mean(elbo) for the same ε.
-        For 'mse' it is the Gaussian log-likelihood bound up to an additive constant.
+        For the squared errors it is the Gaussian log-likelihood bound up to an additive constant.
         """
-        if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-            raise ValueError(f"VAE.elbo: n_samples must be a positive integer, got {n_samples!r}.")
+        n_samples, X = positive_int(n_samples, "n_samples", "VAE.elbo"), self.check_batch(X, "VAE.elbo", "X")
         total = np.zeros(len(X))
         with no_grad():
             for _ in range(n_samples):
@@ -83,34 +84,26 @@ class VAE(Module):
 
     def sample(self, n, rng=None):
         """n new samples: z ~ N(0, I) (from ``rng``, else the model's), decoded; NumPy (n, n_in)."""
-        rng = self.rng if rng is None else rng
-        z = rng.standard_normal((n, self.n_latent))
+        rng = self.rng if rng is None else generator(rng, "VAE.sample")
+        z = rng.standard_normal((integer(n, "n (the number of samples)", "VAE.sample", low=0), self.n_latent))
         return self._decode_array(z)
 
     def interpolate(self, z0, z1, steps):
         """Decode ``steps`` points z = (1 − t) z0 + t z1, t from 0 to 1, on the line between two codes (n_latent,);
         NumPy (steps, n_in)."""
-        z0, z1 = np.asarray(z0, dtype=np.float64), np.asarray(z1, dtype=np.float64)
+        z0, z1 = (float64_array(z, name, "VAE.interpolate") for name, z in (("z0", z0), ("z1", z1)))
         if z0.shape != (self.n_latent,) or z1.shape != (self.n_latent,):
             raise ValueError(f"VAE.interpolate: z0 and z1 must be single codes of shape ({self.n_latent},), got "
                              f"{z0.shape} and {z1.shape}. Take one row of encode(x)[0] for each.")
-        t = np.linspace(0.0, 1.0, steps)[:, None]
+        t = np.linspace(0.0, 1.0, positive_int(steps, "steps", "VAE.interpolate"))[:, None]
         return self._decode_array((1 - t) * z0 + t * z1)
 
     def _decode_array(self, z):
         with no_grad():
-            return self.decode(tensor(z, dtype=self.mu_head.weight.dtype)).data
+            return self.decode(tensor(z, dtype=self.dtype)).data
 
     def extra_repr(self):
-        return f"n_in={self.n_in}, n_latent={self.n_latent}, beta={self.beta}, recon={self.recon!r}"
-
-
-def reconstruction_error(output, x, recon):
-    """Per-sample reconstruction term (batch,), summed over features: BCE of σ(output) against x, computed from
-    the logits ``output`` by the stable with-logits path ('bce'), or the squared error ‖x − output‖² ('mse')."""
-    if recon == "bce":
-        return F.binary_cross_entropy_with_logits(output, x, reduction="none").sum(axis=-1)
-    return F.mse_loss(output, x, reduction="none").sum(axis=-1)
+        return f"{super().extra_repr()}, beta={self.beta}"
 
 
 # ---------------------------------------------------------------- hand-derived gradients
@@ -119,6 +112,7 @@ def reconstruction_error(output, x, recon):
 def kl_grads(mu, logvar):
     """Gradients of KL = −½ Σ (1 + logvar − μ² − e^logvar) (summed over all elements):
     ∂KL/∂μ = μ,  ∂KL/∂logvar = ½(e^logvar − 1).  NumPy arrays shaped like μ."""
+    mu, logvar = _broadcastable("kl_grads", mu=mu, logvar=logvar)
     # BEGIN SOLUTION vae_kl_grads
     return np.array(mu, dtype=np.float64), 0.5 * (np.exp(logvar) - 1)
     # END SOLUTION
@@ -127,25 +121,18 @@ def kl_grads(mu, logvar):
 def reparam_grads(g_z, logvar, eps):
     """Chain rule through z = μ + e^{½ logvar} ⊙ ε, given g_z = ∂L/∂z:
     ∂L/∂μ = g_z,  ∂L/∂logvar = g_z ⊙ ½ e^{½ logvar} ⊙ ε.  NumPy arrays shaped like z."""
+    g_z, logvar, eps = _broadcastable("reparam_grads", g_z=g_z, logvar=logvar, eps=eps)
     # BEGIN SOLUTION vae_reparam_grads
     return np.array(g_z, dtype=np.float64), g_z * 0.5 * np.exp(0.5 * np.asarray(logvar)) * eps
     # END SOLUTION
 
 
-# ---------------------------------------------------------------- building blocks (VQVAE uses them too)
-
-
-def hidden_sizes(owner, hidden):
-    """``hidden`` as a tuple of layer widths; an int means one hidden layer."""
-    sizes = (hidden,) if isinstance(hidden, (int, np.integer)) else hidden
-    if (not isinstance(sizes, (list, tuple)) or not sizes
-            or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in sizes)):
-        raise ValueError(f"{owner}: hidden must be a positive int or a non-empty list of positive ints (the widths "
-                         f"of the hidden layers), got {hidden!r}, e.g. hidden=400 or hidden=[512, 256].")
-    return tuple(sizes)
-
-
-def check_recon(owner, recon):
-    if recon not in RECONSTRUCTIONS:
-        raise ValueError(f"{owner}: recon must be 'bce' (pixels in [0, 1], Bernoulli decoder) or 'mse' (any real "
-                         f"values, Gaussian decoder), got {recon!r}.")
+def _broadcastable(func, **arrays):
+    """The arrays as float64, refused naming ``func`` unless they hold real numbers and broadcast together."""
+    arrays = {name: float64_array(a, name, func) for name, a in arrays.items()}
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{name} {a.shape}" for name, a in arrays.items())
+        raise ShapeError(f"{func}: the shapes {shapes} do not broadcast together; pass arrays shaped like z.") from None
+    return arrays.values()

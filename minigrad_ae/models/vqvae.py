@@ -14,60 +14,47 @@ at this scale.
 import numpy as np
 
 from ..autodiff import no_grad
-from ..nn import Module, Parameter, init
-from ..nn import functional as F
+from ..nn import Parameter, init
 from ..nn.quantize import vector_quantize
-from .autoencoder import mlp
-from .vae import check_recon, hidden_sizes
+from ..validate import generator, number, positive_int
+from .base import AutoencoderBase
+from .blocks import hidden_sizes, mlp
 
 
-class VQVAE(Module):
-    """x (batch, n_in) → z_e (batch, n_latent_dim) → z_q (a row of the codebook (n_codes, n_latent_dim)) → x̂.
+class VQVAE(AutoencoderBase):
+    """x (batch, n_in) → z_e (batch, n_latent) → z_q (a row of the codebook (n_codes, n_latent)) → x̂.
 
+    Encoder Linear + ReLU per ``hidden`` width, then Linear(hidden[-1], n_latent); the decoder mirrors it.
     ``recon='bce'``: the decoder outputs logits (x in [0, 1]); 'mse': means. The codebook starts uniform in
     ±1/n_codes (as the reference implementations). ``rng`` initialises all weights. One code per input, so the
     model is a learned K-way clustering: its reconstruction can at best match k-means with K centroids.
     """
 
-    def __init__(self, n_in, hidden, n_latent_dim, n_codes, beta=0.25, recon="bce", rng=None, dtype=np.float32):
-        super().__init__()
-        hidden = hidden_sizes("VQVAE", hidden)
-        check_recon("VQVAE", recon)
-        if not isinstance(n_codes, (int, np.integer)) or n_codes < 1:
-            raise ValueError(f"VQVAE: n_codes (the codebook size K) must be a positive integer, got {n_codes!r}.")
-        if np.ndim(beta) != 0 or not beta >= 0:
-            raise ValueError(f"VQVAE: beta (the commitment weight) must be a number >= 0, got {beta!r}; the paper "
-                             "uses 0.25.")
-        rng = np.random.default_rng() if rng is None else rng
-        self.n_in, self.n_latent_dim, self.n_codes, self.beta, self.recon = n_in, n_latent_dim, n_codes, beta, recon
-        self.encoder = mlp([n_in, *hidden, n_latent_dim], "relu", rng=rng, dtype=dtype)
-        self.codebook = init.uniform_(Parameter(np.empty((n_codes, n_latent_dim), dtype)), -1 / n_codes, 1 / n_codes,
-                                      rng)
-        self.decoder = mlp([n_latent_dim, *hidden[::-1], n_in], "relu", rng=rng, dtype=dtype)
-
-    def encode(self, x):
-        """z_e (batch, n_latent_dim), before quantisation."""
-        return self.encoder(x)
+    def __init__(self, n_in, hidden, n_latent, n_codes, beta=0.25, recon="bce", rng=None, dtype=np.float32):
+        super().__init__(n_in, n_latent, recon, dtype)
+        hidden = hidden_sizes(hidden, "VQVAE")
+        self.n_codes = positive_int(n_codes, "n_codes (the codebook size K)", "VQVAE")
+        self.beta = number(beta, "beta (the commitment weight; the paper uses 0.25)", "VQVAE", low=0)
+        rng = generator(rng, "VQVAE")
+        self.encoder = mlp([n_in, *hidden, n_latent], "relu", rng=rng, dtype=dtype)
+        self.codebook = init.uniform_(Parameter(np.empty((n_codes, n_latent), dtype)), -1 / n_codes, 1 / n_codes, rng)
+        self.decoder = mlp([n_latent, *hidden[::-1], n_in], "relu", rng=rng, dtype=dtype)
 
     def quantize(self, z_e):
         """``vector_quantize`` with this model's codebook and β: z_q, indices, the two VQ losses, usage."""
         return vector_quantize(z_e, self.codebook, self.beta)
 
-    def decode(self, z_q):
-        """Pixel probabilities σ(logits) for 'bce', means for 'mse'; (batch, n_in)."""
-        out = self.decoder(z_q)
-        return out.sigmoid() if self.recon == "bce" else out
-
     def forward(self, x):
         """Reconstruction decode(z_q(x))."""
         return self.decode(self.quantize(self.encode(x)).z_q)
 
-    def loss(self, x):
-        """Reconstruction error (mean over pixels and batch) + codebook loss + commitment loss (a scalar Tensor)."""
+    def loss(self, x, target=None):
+        """Reconstruction error (mean over pixels and batch) + codebook loss + commitment loss (a scalar Tensor);
+        the reconstruction is scored against x unless ``target`` is given."""
+        x = self.check_input(x, "VQVAE.loss")
+        target = self.check_target(x if target is None else target, "VQVAE.loss")
         q = self.quantize(self.encode(x))
-        out = self.decoder(q.z_q)
-        recon = F.binary_cross_entropy_with_logits(out, x) if self.recon == "bce" else F.mse_loss(out, x)
-        return recon + q.codebook_loss + q.commitment_loss
+        return self.recon_loss(self.decoder(q.z_q), target) + q.codebook_loss + q.commitment_loss
 
     def codebook_usage(self, X):
         """How many rows of X choose each code: NumPy int (n_codes,). Codes at 0 are 'dead' (never trained)."""
@@ -83,11 +70,11 @@ class VQVAE(Module):
         with no_grad():
             z_e = self.encode(X).data
             dead = np.flatnonzero(self.quantize(z_e).counts == 0)
+        rng = generator(rng, "VQVAE.restart_dead_codes")
         rows = rng.choice(len(z_e), size=len(dead), replace=len(dead) > len(z_e))
         self.codebook.data[dead] = z_e[rows]
         self.codebook.bump_version()  # in place, like an optimizer step: graphs built before must not use it
         return len(dead)
 
     def extra_repr(self):
-        return (f"n_in={self.n_in}, n_latent_dim={self.n_latent_dim}, n_codes={self.n_codes}, beta={self.beta}, "
-                f"recon={self.recon!r}")
+        return f"{super().extra_repr()}, n_codes={self.n_codes}, beta={self.beta}"

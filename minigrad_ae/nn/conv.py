@@ -1,6 +1,7 @@
 """Convolutions of image batches (N, C, H, W): ``Conv2d`` and its adjoint ``ConvTranspose2d``, as in PyTorch.
 
-Each is one matrix product on BLAS next to a gather or scatter kernel (``minigrad_ae/kernels/im2col.py``):
+Each is one matrix product on BLAS next to a gather or scatter kernel (``minigrad_ae/kernels/im2col.py``);
+the Functions with their backward are in fused.py, the layers and their argument checks here:
 
     conv:   cols = im2col(x)  (N, C·kh·kw, OH·OW);   y[n] = W.reshape(O, C·kh·kw) @ cols[n]
     convT:  cols[n] = W.reshape(C, O·kh·kw)ᵀ @ x[n];  y = col2im(cols)
@@ -14,15 +15,18 @@ import math
 
 import numpy as np
 
-from .. import kernels
-from ..autodiff import Function, ShapeError
+from ..autodiff import ShapeError, as_tensor
+from ..validate import dtype as check_dtype
+from ..validate import generator, integer, is_integer, positive_int
 from . import init
+from .fused import Convolution2d, TransposedConvolution2d
 from .module import Module, Parameter
 
 
 # ---------------------------------------------------------------- functions
 def conv2d(x, weight, bias=None, stride=1, padding=0):
     """Cross-correlation y[n, o] = Σ_c W[o, c] ⋆ x[n, c] + b[o];  x (N, C, H, W), W (O, C, kh, kw), b (O,) / None."""
+    x, weight = as_tensor(x, "x", "conv2d"), as_tensor(weight, "weight", "conv2d")
     out_channels, in_channels, kh, kw = _check_weight("conv2d", weight, "(out_channels, in_channels, kh, kw)")
     _check_input("conv2d", x, in_channels, weight)
     _check_geometry("conv2d", stride, padding)
@@ -35,6 +39,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
 
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0):
     """The adjoint of ``conv2d``: x (N, C, H, W), W (C, O, kh, kw), b (O,) or None  ->  (N, O, H_out, W_out)."""
+    x, weight = as_tensor(x, "x", "conv_transpose2d"), as_tensor(weight, "weight", "conv_transpose2d")
     in_channels, out_channels, kh, kw = _check_weight("conv_transpose2d", weight, "(in_channels, out_channels, kh, kw)")
     _check_input("conv_transpose2d", x, in_channels, weight)
     _check_geometry("conv_transpose2d", stride, padding, output_padding)
@@ -44,65 +49,6 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
                          f"{padding} gives an output of size {tuple(out_hw)}; reduce the padding.")
     return TransposedConvolution2d.apply(x, *_with_bias("conv_transpose2d", weight, bias, out_channels),
                                          stride=stride, padding=padding, out_hw=tuple(out_hw))
-
-
-class Convolution2d(Function):
-    """y[n] = W₂ cols[n] + b, with W₂ = W.reshape(O, C·kh·kw) and cols = im2col(x);
-    ∂L/∂W₂ = Σₙ g[n] cols[n]ᵀ,  ∂L/∂x = col2im(W₂ᵀ g[n]),  ∂L/∂b = Σ over n, h, w of g."""
-    fresh_grads = True
-
-    @staticmethod
-    def forward(ctx, x, weight, bias=None, *, stride, padding):
-        n, _, h, w = x.shape
-        out_channels, _, kh, kw = weight.shape
-        cols = kernels.im2col(x, kh, kw, stride, padding)             # (N, C·kh·kw, OH·OW)
-        y = weight.reshape(out_channels, -1) @ cols                   # (N, O, OH·OW): one product per image
-        _add_channel_bias(y, bias)
-        ctx.save_for_backward(cols, weight)
-        ctx.x_shape, ctx.stride, ctx.padding = x.shape, stride, padding
-        out_h = kernels.conv_output_size(h, kh, stride, padding)
-        return y.reshape(n, out_channels, out_h, kernels.conv_output_size(w, kw, stride, padding))
-
-    @staticmethod
-    def backward(ctx, g):
-        cols, weight = ctx.saved
-        need = ctx.needs_input_grad
-        w2 = weight.reshape(len(weight), -1)
-        g3 = g.reshape(g.shape[0], g.shape[1], g.shape[2] * g.shape[3])   # (N, O, OH·OW)
-        gx = gw = None
-        if need[0]:
-            gx = kernels.col2im(w2.T @ g3, ctx.x_shape, *weight.shape[2:], ctx.stride, ctx.padding)
-        if need[1]:
-            gw = (g3 @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
-        return _with_bias_grad(need, gx, gw, g)
-
-
-class TransposedConvolution2d(Function):
-    """cols[n] = W₂ᵀ x[n] with W₂ = W.reshape(C, O·kh·kw), y = col2im(cols) + b  (the adjoint of Convolution2d);
-    ∂L/∂x[n] = W₂ im2col(g)[n],  ∂L/∂W₂ = Σₙ x[n] im2col(g)[n]ᵀ,  ∂L/∂b = Σ over n, h, w of g."""
-    fresh_grads = True
-
-    @staticmethod
-    def forward(ctx, x, weight, bias=None, *, stride, padding, out_hw):
-        n, in_channels, h, w = x.shape
-        _, out_channels, kh, kw = weight.shape
-        x3 = x.reshape(n, in_channels, h * w)
-        cols = weight.reshape(in_channels, -1).T @ x3                 # (N, O·kh·kw, H·W)
-        y = kernels.col2im(cols, (n, out_channels, *out_hw), kh, kw, stride, padding)
-        _add_channel_bias(y.reshape(n, out_channels, out_hw[0] * out_hw[1]), bias)
-        ctx.save_for_backward(x3, weight)
-        ctx.x_shape, ctx.stride, ctx.padding = x.shape, stride, padding
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        x3, weight = ctx.saved
-        need = ctx.needs_input_grad
-        w2 = weight.reshape(len(weight), -1)
-        g_cols = kernels.im2col(g, *weight.shape[2:], ctx.stride, ctx.padding)   # (N, O·kh·kw, H·W)
-        gx = (w2 @ g_cols).reshape(ctx.x_shape) if need[0] else None
-        gw = (x3 @ g_cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape) if need[1] else None
-        return _with_bias_grad(need, gx, gw, g)
 
 
 # ---------------------------------------------------------------- layers
@@ -122,7 +68,8 @@ class Conv2d(Module):
         _check_geometry("Conv2d", stride, padding)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         self.stride, self.padding = stride, padding
-        self.weight, self.bias = _init_params((out_channels, in_channels, kh, kw), out_channels, bias, rng, dtype)
+        self.weight, self.bias = _init_params((out_channels, in_channels, kh, kw), out_channels, bias, rng, dtype,
+                                              "Conv2d")
 
     def forward(self, x):
         return conv2d(x, self.weight, self.bias, self.stride, self.padding)
@@ -148,7 +95,8 @@ class ConvTranspose2d(Module):
         _check_geometry("ConvTranspose2d", stride, padding, output_padding)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
         self.stride, self.padding, self.output_padding = stride, padding, output_padding
-        self.weight, self.bias = _init_params((in_channels, out_channels, kh, kw), out_channels, bias, rng, dtype)
+        self.weight, self.bias = _init_params((in_channels, out_channels, kh, kw), out_channels, bias, rng, dtype,
+                                              "ConvTranspose2d")
 
     def forward(self, x):
         return conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding)
@@ -159,25 +107,14 @@ class ConvTranspose2d(Module):
 
 
 # ---------------------------------------------------------------- shared helpers
-def _add_channel_bias(y3, bias):
-    """y3 (N, O, positions) += b[o], in place (y3 is fresh from a product or col2im)."""
-    if bias is not None:
-        y3 += bias[:, None].astype(y3.dtype, copy=False)
-
-
 def _with_bias(name, weight, bias, out_channels):
     if bias is None:
         return (weight,)
+    bias = as_tensor(bias, "bias", name)
     if bias.shape != (out_channels,):
         raise ShapeError(f"{name}: bias of shape {bias.shape} does not fit weight {weight.shape}; it must be "
                          f"({out_channels},), one per output channel.")
     return weight, bias
-
-
-def _with_bias_grad(need, gx, gw, g):
-    if len(need) == 2:
-        return gx, gw
-    return gx, gw, (g.sum(axis=(0, 2, 3)) if need[2] else None)
 
 
 def _check_weight(name, weight, layout):
@@ -197,37 +134,30 @@ def _check_input(name, x, in_channels, weight):
 
 
 def _check_geometry(name, stride, padding, output_padding=0):
-    if not (_is_int(stride) and stride >= 1):
-        raise ValueError(f"{name}: stride must be a positive integer (one for height and width), got {stride!r}.")
-    if not (_is_int(padding) and padding >= 0):
-        raise ValueError(f"{name}: padding must be a non-negative integer (zeros on every side), got {padding!r}.")
-    if not (_is_int(output_padding) and 0 <= output_padding < stride):
+    integer(stride, "stride (one for height and width)", name, low=1)
+    integer(padding, "padding (zeros on every side)", name, low=0)
+    if not (is_integer(output_padding) and 0 <= output_padding < stride):
         raise ValueError(f"{name}: output_padding must be an integer in [0, stride) = [0, {stride}), got "
                          f"{output_padding!r}. The stride output sizes from H_out to H_out + stride − 1 all "
                          "convolve back to the input's size; output_padding picks one of them.")
 
 
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def _check_channels(name, in_channels, out_channels):
-    for what, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-        if not (_is_int(value) and value >= 1):
-            raise ValueError(f"{name}: {what} must be a positive integer, got {value!r}.")
+    positive_int(in_channels, "in_channels", name)
+    positive_int(out_channels, "out_channels", name)
 
 
 def _kernel_pair(name, kernel_size):
-    pair = (kernel_size, kernel_size) if isinstance(kernel_size, (int, np.integer)) else tuple(kernel_size)
-    if len(pair) != 2 or not all(_is_int(k) and k >= 1 for k in pair):
+    pair = (kernel_size,) * 2 if is_integer(kernel_size) else kernel_size
+    if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(is_integer(k) and k >= 1 for k in pair)):
         raise ValueError(f"{name}: kernel_size must be a positive integer or a pair (kh, kw) of them, "
                          f"got {kernel_size!r}.")
     return int(pair[0]), int(pair[1])
 
 
-def _init_params(weight_shape, out_channels, bias, rng, dtype):
+def _init_params(weight_shape, out_channels, bias, rng, dtype, layer):
     """PyTorch's default: weight and bias ~ U(−1/√fan_in, 1/√fan_in), fan_in = weight_shape[1]·kh·kw."""
-    rng = np.random.default_rng() if rng is None else rng
+    rng, dtype = generator(rng, layer), check_dtype(dtype, "dtype", layer, floating=True)
     bound = 1 / math.sqrt(weight_shape[1] * weight_shape[2] * weight_shape[3])
     weight = init.uniform_(Parameter(np.empty(weight_shape, dtype)), -bound, bound, rng)
     return weight, (init.uniform_(Parameter(np.empty(out_channels, dtype)), -bound, bound, rng) if bias else None)

@@ -7,7 +7,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..autodiff import Tensor
+from ..autodiff import Tensor, as_array
+from ..statedict import check_state_dict
+from ..validate import dtype as check_dtype
 
 
 class Parameter(Tensor):
@@ -19,8 +21,8 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, dtype=None, name=None):
-        super().__init__(np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype),
-                         requires_grad=True, name=name)
+        dtype = None if dtype is None else check_dtype(dtype, "dtype", "nn.Parameter", floating=True)
+        super().__init__(np.array(as_array(data, "data", "nn.Parameter"), dtype=dtype), requires_grad=True, name=name)
 
     def __repr__(self):
         return "Parameter" + super().__repr__()[len("tensor"):]
@@ -35,6 +37,8 @@ class Module:
     ``module(x)`` calls ``forward(x)``. ``training`` (set by ``train()`` / ``eval()``) switches layers
     such as Dropout and BatchNorm1d between their training and evaluation behaviour.
     """
+
+    _optional_state = ()   # buffers that older state dicts may lack (e.g. BatchNorm1d's num_batches_tracked)
 
     def __init__(self):
         # object.__setattr__: our own __setattr__ needs these registries to exist already
@@ -123,6 +127,22 @@ class Module:
                         found.append((_join(path, name), value))
         return found
 
+    def apply(self, fn):
+        """Call ``fn(module)`` on every child's subtree, children first, then on this module; returns self.
+
+        As in PyTorch, e.g. custom initialisation (every random init takes the ``rng`` you pass on)::
+
+            def init_weights(m):
+                if isinstance(m, nn.Linear):
+                    nn.init.xavier_uniform_(m.weight, rng=rng)
+                    nn.init.constant_(m.bias, 0.01)      # PyTorch: m.bias.data.fill_(0.01)
+            model.apply(init_weights)
+        """
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     # ----- modes and gradients -----
     def train(self, mode=True):
         """Set ``training`` on this module and all its descendants; returns self."""
@@ -153,6 +173,44 @@ class Module:
     def unfreeze(self):
         return self.requires_grad_(True)
 
+    # ----- devices: there is one, the CPU -----
+    def to(self, device):
+        """``model.to("cpu")`` returns the model unchanged: its arrays are NumPy arrays, always on the CPU."""
+        _check_cpu(device, f"{type(self).__name__}.to")
+        return self
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        """Refused with the fix: there is no GPU here."""
+        _check_cpu("cuda", f"{type(self).__name__}.cuda")
+
+    # ----- precision -----
+    def double(self):
+        """Every floating-point parameter, gradient and buffer cast to float64, in place; returns self (as PyTorch's
+        ``model.double()``: e.g. to check gradients against finite differences, which need float64). The
+        parameters stay the same objects, so an optimizer built before still updates them; integer buffers
+        (BatchNorm1d's ``num_batches_tracked``) keep their type."""
+        return self._cast(np.float64)
+
+    def float(self):
+        """Every floating-point parameter, gradient and buffer cast to float32, in place; returns self."""
+        return self._cast(np.float32)
+
+    def _cast(self, dtype):
+        for module in self.modules():
+            for p in module._parameters.values():
+                if p is not None and p.data.dtype != dtype:
+                    p.data = p.data.astype(dtype)
+                    if isinstance(p.grad, np.ndarray):
+                        p.grad = p.grad.astype(dtype)
+                    p.bump_version()   # a graph recorded with the old array must not backpropagate into the new
+            for name, buffer in module._buffers.items():
+                if buffer.dtype.kind == "f":
+                    setattr(module, name, buffer.astype(dtype))
+        return self
+
     # ----- saving and loading -----
     def state_dict(self):
         """{dotted name: copy of the array} for every parameter and buffer, in registration order."""
@@ -163,22 +221,16 @@ class Module:
 
         All keys and shapes are checked before anything is written, so a failed load changes nothing.
         ``strict=False`` tolerates missing and unexpected keys (returned); shape mismatches always raise.
+        A buffer a layer lists in ``_optional_state`` may be missing: it keeps its value.
         """
         own = dict(self._named_members("_parameters", "_buffers"))
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        problems = []
-        if strict and missing:
-            problems.append(f"  missing keys (in the model, not in the state): {missing}")
-        if strict and unexpected:
-            problems.append(f"  unexpected keys (in the state, not in the model): {unexpected}")
-        shapes = {k: (_array(v).shape, _array(state[k]).shape) for k, v in own.items() if k in state}
-        problems += [f"  shape mismatch for {k}: expected {want}, got {got}"
-                     for k, (want, got) in shapes.items() if want != got]
-        if problems:
-            raise ValueError(f"load_state_dict for {type(self).__name__}: nothing was loaded.\n" + "\n".join(problems)
-                             + "\nBuild the model with the same layer sizes it was saved with"
-                             + (", or pass strict=False to skip missing/unexpected keys." if strict else "."))
+        optional = {_join(path, name) for path, module in self.named_modules() for name in module._optional_state}
+        shapes = {k: _array(v).shape for k, v in own.items()}
+        missing, unexpected = check_state_dict(
+            state, f"load_state_dict for {type(self).__name__}", {k: s for k, s in shapes.items() if k not in optional},
+            optional={k: s for k, s in shapes.items() if k in optional}, strict=strict, expected_in="the model",
+            fix="Build the model with the same layer sizes it was saved with"
+                + (", or pass strict=False to skip missing/unexpected keys." if strict else "."))
         for k, target in own.items():
             if k in state:
                 _array(target)[...] = _array(state[k])
@@ -239,6 +291,17 @@ class Sequential(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+
+def _check_cpu(device, caller):
+    if isinstance(device, str):
+        if device == "cpu":
+            return
+        raise RuntimeError(f"{caller}: minigrad_ae computes with NumPy on the CPU only; there is no {device!r} "
+                           "device. Delete the call, or set device = 'cpu' where the PyTorch code picks one.")
+    raise TypeError(f"{caller}: expected a device ('cpu'), got {type(device).__name__} {device!r}. A layer's dtype "
+                    "is chosen when it is built, e.g. nn.Linear(4, 2, dtype=np.float64), and changed with "
+                    "model.double() or model.float().")
 
 
 def _join(prefix, name):

@@ -11,8 +11,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..autodiff import Function, ShapeError, Tensor
-from .losses import _as_tensor, mse_loss
+from ..autodiff import ShapeError, Tensor, as_tensor
+from ..validate import number
+from .fused import StraightThrough
+from .losses import mse_loss
 
 
 class Quantized(NamedTuple):
@@ -31,8 +33,9 @@ def vector_quantize(z_e, codebook, beta=0.25):
     Both losses sum the squared distance over d and average over the N vectors, so
     ∂codebook_loss/∂eₖ = (2/N) Σ_{n: kₙ = k} (eₖ − z_e,n) and ∂commitment_loss/∂z_e,n = (2β/N)(z_e,n − e_kₙ).
     """
-    z_e, codebook = _as_tensor(z_e), _as_tensor(codebook)
-    _check(z_e, codebook, beta)
+    z_e, codebook = as_tensor(z_e, "z_e", "vector_quantize"), as_tensor(codebook, "codebook", "vector_quantize")
+    beta = number(beta, "beta (the commitment weight; the VQ-VAE paper uses 0.25)", "vector_quantize", low=0)
+    _check(z_e, codebook)
     indices = nearest_codes(z_e.data, codebook.data)
     chosen = codebook[indices]  # (..., d); GetItem's backward scatter-adds, so each row sums over its vectors
     n = indices.size
@@ -63,33 +66,13 @@ def perplexity(counts):
     return float(np.exp(-(p * np.log(p)).sum()))
 
 
-class StraightThrough(Function):
-    """Forward z_q = e (the chosen rows); backward ∂L/∂z_e = ∂L/∂z_q, copied unchanged, and e gets nothing.
-
-    The same as the usual one-liner z_q = z_e + sg[e − z_e], whose forward value is e and whose only
-    gradient path is the identity to z_e; as a Function the forward is exactly e (no z_e + (e − z_e) rounding).
-    The decoder's gradient passes the quantiser as if it were the identity: it tells the encoder in which
-    direction to move z_e, which is useful even though the true derivative of the nearest-row choice is zero.
-    """
-
-    @staticmethod
-    def forward(ctx, z_e, chosen):
-        return chosen
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, None
-
-
-def _check(z_e, codebook, beta):
+def _check(z_e, codebook):
     if codebook.ndim != 2:
         raise ShapeError(f"vector_quantize: the codebook must be 2-d (K codes, d dims), got shape {codebook.shape}.")
     if z_e.ndim == 0 or z_e.shape[-1] != codebook.shape[1]:
         raise ShapeError(f"vector_quantize: z_e of shape {z_e.shape} does not fit a codebook of shape "
                          f"{codebook.shape}; the last axis of z_e must be the code dimension d = {codebook.shape[1]}. "
                          "Fix: make the encoder's last layer output d features.")
-    if z_e.size == 0:
-        raise ValueError(f"vector_quantize: z_e of shape {z_e.shape} holds no vectors to quantise.")
-    if np.ndim(beta) != 0 or not beta >= 0:
-        raise ValueError(f"vector_quantize: beta (the commitment weight) must be a number >= 0, got {beta!r}; "
-                         "the VQ-VAE paper uses 0.25.")
+    if z_e.size == 0 or codebook.size == 0:
+        raise ValueError(f"vector_quantize: z_e of shape {z_e.shape} and a codebook of shape {codebook.shape}: there "
+                         "must be vectors to quantise and codes to choose from.")

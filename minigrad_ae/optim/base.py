@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..autodiff import Tensor
+from ..statedict import check_state_dict
 
 
 class Optimizer:
@@ -83,39 +84,34 @@ class Optimizer:
         """Resume from ``state_dict()`` output (also a loaded ``.npz``): hyper-parameters, step count, state."""
         owner = type(self).__name__
         state = dict(state)
-        saved_by = str(state.pop("optimizer", "an unknown optimizer (no 'optimizer' key)"))
+        saved_by = str(state.get("optimizer", "an unknown optimizer (no 'optimizer' key)"))
         if saved_by != owner:
             raise ValueError(f"{owner}.load_state_dict: this state was saved by {saved_by}, not {owner}.")
-        missing = [k for k in ("n_params", "step_count", *self._hyper_names) if k not in state]
-        if missing:
-            raise KeyError(f"{owner}.load_state_dict: missing keys {missing}; pass what {owner}.state_dict() returned.")
-        n = int(state.pop("n_params"))
-        if n != len(self.params):
-            raise ValueError(f"{owner}.load_state_dict: the state is for {n} parameters but this optimizer has "
-                             f"{len(self.params)}; build it with the same parameters, in the same order.")
-        step_count = int(state.pop("step_count"))
-        hyper = {name: _to_python(state.pop(name)) for name in self._hyper_names}
+        if "n_params" in state and int(state["n_params"]) != len(self.params):
+            raise ValueError(f"{owner}.load_state_dict: the state is for {int(state['n_params'])} parameters but this "
+                             f"optimizer has {len(self.params)}; build it with the same parameters, in the same order.")
+        per_param = {f"{name}.{i}": (None if name in self._counter_names else p.data.shape)
+                     for name in self._state_names for i, p in enumerate(self.params)}
+        check_state_dict(state, f"{owner}.load_state_dict",
+                         dict.fromkeys(("optimizer", "n_params", "step_count", *self._hyper_names)),
+                         optional=per_param, expected_in=f"{owner}.state_dict()",
+                         fix=f"Pass what {owner}.state_dict() returned.")
 
-        per_param = [{} for _ in self.params]
-        for key, value in state.items():
+        per_param_state = [{} for _ in self.params]
+        for key in (k for k in per_param if k in state):
             name, _, index = key.rpartition(".")
-            if name not in self._state_names or not index.isdigit() or int(index) >= n:
-                raise KeyError(f"{owner}.load_state_dict: unexpected key {key!r}; expected hyper-parameters "
-                               f"{list(self._hyper_names)} and per-parameter entries like "
-                               f"{[f'{s}.0' for s in self._state_names]}.")
-            p = self.params[int(index)]
-            if name in self._counter_names:   # e.g. Adam's t
-                per_param[int(index)][name] = int(value)
-                continue
-            if np.shape(value) != p.data.shape:
-                raise ValueError(f"{owner}.load_state_dict: {key!r} has shape {np.shape(value)} but parameter "
-                                 f"{index} has shape {p.data.shape}.")
+            p, value = self.params[int(index)], state[key]
             # a fresh array in the parameter's dtype: later in-place updates must not write into the caller's dict
-            per_param[int(index)][name] = np.array(value, dtype=p.data.dtype, copy=True)
+            per_param_state[int(index)][name] = (int(value) if name in self._counter_names   # e.g. Adam's t
+                                                 else np.array(value, dtype=p.data.dtype, copy=True))
+        self._set_hyper(**{name: _to_python(state[name]) for name in self._hyper_names})   # validated as in __init__
+        self.step_count = int(state["step_count"])
+        self.state = per_param_state
 
-        self._set_hyper(**hyper)   # validated exactly as in __init__
-        self.step_count = step_count
-        self.state = per_param
+    @property
+    def param_groups(self):
+        raise AttributeError(f"{type(self).__name__} has no param_groups: a minigrad_ae optimizer has one group, "
+                             "whose learning rate is optimizer.lr (read it, or set it: optimizer.lr = 0.01).")
 
     def __repr__(self):
         hyper = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyper_names)

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from ..autodiff import Tensor
+from ..statedict import check_state_dict
 
 
 class EarlyStopping:
@@ -66,11 +67,9 @@ class EarlyStopping:
         """Resume from ``state_dict()`` output (also a loaded ``.npz``)."""
         state = dict(state)
         scalars = ("patience", "min_delta", "best_loss", "best_epoch", "epoch", "num_bad_epochs")
-        missing = [k for k in scalars if k not in state]
-        unexpected = [k for k in state if k not in scalars and not k.startswith("best_state.")]
-        if missing or unexpected:
-            raise KeyError(f"EarlyStopping.load_state_dict: missing keys {missing}, unexpected keys {unexpected}; "
-                           "pass what EarlyStopping.state_dict() returned.")
+        check_state_dict(state, "EarlyStopping.load_state_dict", dict.fromkeys(scalars),
+                         optional={k: None for k in state if k.startswith("best_state.")},
+                         expected_in="EarlyStopping.state_dict()", fix="Pass what EarlyStopping.state_dict() returned.")
         self.__init__(int(state["patience"]), float(state["min_delta"]))   # re-validates both
         self.best_loss, self.epoch = float(state["best_loss"]), int(state["epoch"])
         self.best_epoch = None if int(state["best_epoch"]) < 0 else int(state["best_epoch"])
