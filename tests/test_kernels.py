@@ -51,7 +51,8 @@ ELEMENTWISE_CASES = {   # kernel name -> its arguments, from (g, a) drawn at ran
     "sigmoid_vjp": lambda g, a, slope: (g, K.sigmoid.reference(a)),
     "sigmoid": lambda g, a, slope: (10 * a,),
 }
-TESTED_ELSEWHERE = {"bce_sum", "bce_grad", "sgd_update", "adam_update", "rmsprop_update", "im2col", "col2im"}
+TESTED_ELSEWHERE = {"bce_sum", "bce_grad", "sgd_update", "adam_update", "rmsprop_update", "im2col", "col2im",
+                    "tsne_gradient", "tsne_perplexity_search"}   # tests/test_tsne.py
 
 
 def test_every_kernel_has_an_agreement_test():

@@ -15,6 +15,12 @@ from minigrad_ae import kernels as K
 from minigrad_ae.tsne import joint_probabilities, squared_distances
 
 SEEDS = st.integers(0, 2**32 - 1)
+needs_numba = pytest.mark.skipif(not K.NUMBA_INSTALLED, reason="numba is not installed: no compiled kernel to compare")
+
+
+def both(kernel):
+    """The kernel's NumPy reference and, where numba is installed, its compiled version."""
+    return [kernel.reference] + ([kernel.compiled] if K.NUMBA_INSTALLED else [])
 
 
 def random_P(rng, n, zero_share=0.3, dtype=np.float64):
@@ -40,6 +46,7 @@ def exaggerated_objective(P, Y, alpha):
 
 
 # ---------------------------------------------------------------- the gradient kernel
+@needs_numba
 @given(n=st.integers(2, 40), d=st.integers(1, 4), dtype=st.sampled_from([np.float32, np.float64]), seed=SEEDS,
        exaggeration=st.floats(1.0, 12.0), scale=st.sampled_from([1e-4, 1.0, 30.0]), with_kl=st.booleans(),
        fortran=st.booleans())
@@ -49,8 +56,8 @@ def test_gradient_kernel_matches_its_reference(n, d, dtype, seed, exaggeration, 
     Y = (scale * rng.standard_normal((n, d))).astype(dtype)
     if fortran:   # a column-major embedding: the kernel must still read it by coordinate
         Y = np.asfortranarray(Y)
-    want_grad, want_kl = K.tsne_gradient_ref(P, Y, exaggeration, with_kl)
-    got_grad, got_kl = K.tsne_gradient_numba(P, Y, exaggeration, with_kl)
+    want_grad, want_kl = K.tsne_gradient.reference(P, Y, exaggeration, with_kl)
+    got_grad, got_kl = K.tsne_gradient.compiled(P, Y, exaggeration, with_kl)
     assert got_grad.shape == Y.shape and got_grad.dtype == want_grad.dtype == Y.dtype
     # the gradient is a difference of attractive and repulsive sums: compare against the size of the largest
     tol = 2e-6 if dtype == np.float32 else 1e-11
@@ -71,7 +78,7 @@ def test_gradient_is_the_derivative_of_the_objective(n, d, seed, exaggeration):
     Y = rng.standard_normal((n, d))
     objective = lambda y: mg.tensor(exaggerated_objective(P, y.data, exaggeration), dtype=np.float64)
     numeric = mg.numerical_grad(objective, [Y])[0]
-    for kernel in (K.tsne_gradient_ref, K.tsne_gradient_numba):
+    for kernel in both(K.tsne_gradient):
         grad, kl = kernel(P, Y, exaggeration)
         np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-8)
         if np.abs(numeric).max() > 1e-3:   # (two points at α = 1: P = Q whatever Y, the gradient is 0)
@@ -84,20 +91,21 @@ def test_kl_is_zero_when_q_equals_p():
     Y = np.random.default_rng(0).standard_normal((12, 2))
     w = 1 / (1 + squared_distances(Y))
     np.fill_diagonal(w, 0)
-    for kernel in (K.tsne_gradient_ref, K.tsne_gradient_numba):
+    for kernel in both(K.tsne_gradient):
         grad, kl = kernel(w / w.sum(), Y)
         assert abs(kl) < 1e-14 and np.abs(grad).max() < 1e-14
 
 
 # ---------------------------------------------------------------- the perplexity search
+@needs_numba
 @given(n=st.integers(3, 40), d=st.integers(1, 5), seed=SEEDS, share=st.floats(0.05, 0.95),
        scale=st.sampled_from([1e-3, 1.0, 1e3]))
 def test_perplexity_search_kernel_matches_its_reference(n, d, seed, share, scale):
     rng = np.random.default_rng(seed)
     D = squared_distances(scale * rng.standard_normal((n, d)))
     perplexity = 1 + share * (n - 2)   # between 1 and n − 1 neighbours
-    want_P, want_beta = K.tsne_perplexity_search_ref(D, perplexity)
-    got_P, got_beta = K.tsne_perplexity_search_numba(D, perplexity)
+    want_P, want_beta = K.tsne_perplexity_search.reference(D, perplexity)
+    got_P, got_beta = K.tsne_perplexity_search.compiled(D, perplexity)
     np.testing.assert_allclose(got_beta, want_beta, rtol=1e-13)
     np.testing.assert_allclose(got_P, want_P, rtol=1e-12, atol=1e-15)
 
@@ -107,7 +115,7 @@ def entropy(P):
     return -(P * logs).sum(axis=1)
 
 
-@pytest.mark.parametrize("search", [K.tsne_perplexity_search_ref, K.tsne_perplexity_search_numba])
+@pytest.mark.parametrize("search", both(K.tsne_perplexity_search))
 @pytest.mark.parametrize("perplexity", [2.0, 10.0, 30.0])
 def test_every_row_has_the_requested_perplexity(search, perplexity):
     X, _ = mg.data.load_digits()
@@ -184,19 +192,22 @@ def test_tsne_separates_clusters_and_records_a_falling_kl():
     assert iterations == list(range(0, 500, 50)) + [500]
     kls = np.array([c for _, _, c in history])
     assert kls[-1] == kl and kls[-1] < 0.5 * kls[0]
-    _, kl_ref = K.tsne_gradient_ref(joint_probabilities(X, 10.0), Y)
+    _, kl_ref = K.tsne_gradient.reference(joint_probabilities(X, 10.0), Y)
     assert kl == pytest.approx(kl_ref, rel=1e-10)                        # the KL of the embedding returned
     np.testing.assert_array_equal(history[-1][1], Y)
 
 
+@needs_numba
 def test_tsne_follows_the_reference_kernels(monkeypatch):
     """The numba kernels and the NumPy references give the same embedding. A short run: rounding differences
     grow about 10x every 5 iterations (measured: 1e-15 after 10, 7e-12 after 20, 4e-8 after 40)."""
     X, _ = three_clusters(np.random.default_rng(1), per_cluster=15)
-    Y_numba, kl_numba = mg.tsne(X, perplexity=8.0, n_iter=20, exaggeration_iter=10)
-    monkeypatch.setattr(K, "tsne_gradient", K.tsne_gradient_ref)
-    monkeypatch.setattr(K, "tsne_perplexity_search", K.tsne_perplexity_search_ref)
-    Y_ref, kl_ref = mg.tsne(X, perplexity=8.0, n_iter=20, exaggeration_iter=10)
+    runs, gradient, search = {}, K.tsne_gradient, K.tsne_perplexity_search
+    for version in ("compiled", "reference"):
+        monkeypatch.setattr(K, "tsne_gradient", getattr(gradient, version))
+        monkeypatch.setattr(K, "tsne_perplexity_search", getattr(search, version))
+        runs[version] = mg.tsne(X, perplexity=8.0, n_iter=20, exaggeration_iter=10)
+    (Y_numba, kl_numba), (Y_ref, kl_ref) = runs["compiled"], runs["reference"]
     np.testing.assert_allclose(Y_numba, Y_ref, rtol=1e-9, atol=1e-9 * np.abs(Y_ref).max())
     assert kl_numba == pytest.approx(kl_ref, rel=1e-9)
 
@@ -247,16 +258,17 @@ def test_bad_input_gets_a_clear_error(call, message):
     assert str(info.value).startswith(("tsne:", "trustworthiness:"))
 
 
+@needs_numba
 def test_numba_disable_jit_runs_the_tsne_loops_as_python():
     code = ("import numpy as np\nfrom minigrad_ae import kernels as K\nfrom minigrad_ae.tsne import squared_distances\n"
             "rng = np.random.default_rng(0); Y = rng.standard_normal((6, 2))\n"
             "P = np.ones((6, 6)) - np.eye(6); P /= P.sum()\n"
             "for d in (2, 3):\n"
             "    Yd = rng.standard_normal((6, d))\n"
-            "    g, kl = K.tsne_gradient_numba(P, Yd); r, kl_r = K.tsne_gradient_ref(P, Yd)\n"
+            "    g, kl = K.tsne_gradient.compiled(P, Yd); r, kl_r = K.tsne_gradient.reference(P, Yd)\n"
             "    print(np.allclose(g, r, atol=1e-12), np.isclose(kl, kl_r))\n"
-            "D = squared_distances(Y); print(np.allclose(K.tsne_perplexity_search_numba(D, 3.0)[0],"
-            " K.tsne_perplexity_search_ref(D, 3.0)[0]))\n"
+            "D = squared_distances(Y); print(np.allclose(K.tsne_perplexity_search.compiled(D, 3.0)[0],"
+            " K.tsne_perplexity_search.reference(D, 3.0)[0]))\n"
             "from minigrad_ae.kernels.tsne import _pairs_2d; print(type(_pairs_2d._compiled).__name__)")
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "MINIGRAD_AE_NUMBA": "1"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)

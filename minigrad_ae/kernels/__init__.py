@@ -12,7 +12,9 @@ What numba runs, and what it does not (measured in bench/README.md):
 - elementwise work that NumPy does in several passes with temporaries: the activations and their VJPs, the
   division half of the sigmoid, the optimizer updates, binary cross-entropy's gradient and its sum (after
   NumPy's logs);
-- the im2col / col2im gathers of convolutions.
+- the im2col / col2im gathers of convolutions;
+- t-SNE's O(N²) pair loop (its gradient, one pass over the pairs i < j with no N×N temporary) and its
+  per-row perplexity bisection (bench/tsne.py).
 - Not matrix products (BLAS is 10x faster than a compiled loop), not transcendental functions (NumPy's
   vectorised exp/log beat numba's scalar ones 4-6x), not plain reductions (NumPy's pairwise sum and BLAS
   do them well). A loop that fuses elementwise work into a sum may reorder the sum (``lazy_njit.summing``).

@@ -22,14 +22,14 @@ type (each sum runs over N terms) and return the gradient in Y's type.
 """
 import numpy as np
 
-from .jit import choose, lazy_njit
+from .jit import Kernel, lazy_njit
 
 PERPLEXITY_TOLERANCE = 1e-5   # |Hᵢ − log perplexity| in nats, as scikit-learn
 MAX_BISECTION_STEPS = 100
 
 
 # ---------------------------------------------------------------- input affinities
-def tsne_perplexity_search_ref(D, perplexity):
+def tsne_perplexity_search_reference(D, perplexity):
     """(P_cond (N, N), β (N,)) from squared distances D (N, N), every row at once.
 
     scikit-learn's search: start at β = 1, double or halve until the target is bracketed, then halve the
@@ -107,7 +107,7 @@ def _perplexity_search_loop(D, target, P, beta_out):
         beta_out[i] = beta
 
 
-def tsne_perplexity_search_numba(D, perplexity):
+def tsne_perplexity_search_compiled(D, perplexity):
     n = len(D)
     P, beta = np.empty((n, n)), np.empty(n)
     _perplexity_search_loop(np.asarray(D, np.float64), np.log(perplexity), P, beta)
@@ -115,9 +115,7 @@ def tsne_perplexity_search_numba(D, perplexity):
 
 
 # ---------------------------------------------------------------- the gradient
-
-
-def tsne_gradient_ref(P, Y, exaggeration=1.0, with_kl=True):
+def tsne_gradient_reference(P, Y, exaggeration=1.0, with_kl=True):
     """(∂C/∂Y (N, d), C) with dense N×N arrays; C is NaN unless ``with_kl``. Assumes P as above."""
     P, Y64 = np.asarray(P, np.float64), np.asarray(Y, np.float64)
     differences = Y64[:, None, :] - Y64[None, :, :]                 # (N, N, d): yᵢ − yⱼ
@@ -212,7 +210,7 @@ def _pairs(P, Yt, with_kl, attract, repel, squared, p_w, w_w):
     return w_sum, kl_sum, p_sum
 
 
-def tsne_gradient_numba(P, Y, exaggeration=1.0, with_kl=True):
+def tsne_gradient_compiled(P, Y, exaggeration=1.0, with_kl=True):
     P = np.ascontiguousarray(P)
     Yt = np.ascontiguousarray(Y.T, dtype=np.float64)          # coordinate-major: the pair loops read rows of it
     d, n = Yt.shape
@@ -228,5 +226,5 @@ def tsne_gradient_numba(P, Y, exaggeration=1.0, with_kl=True):
     return np.ascontiguousarray(grad, dtype=Y.dtype), float(kl)
 
 
-tsne_perplexity_search = choose(tsne_perplexity_search_numba, tsne_perplexity_search_ref)
-tsne_gradient = choose(tsne_gradient_numba, tsne_gradient_ref)
+tsne_perplexity_search = Kernel(tsne_perplexity_search_reference, tsne_perplexity_search_compiled)
+tsne_gradient = Kernel(tsne_gradient_reference, tsne_gradient_compiled)
