@@ -15,8 +15,8 @@ all with init="pca" (the default of both) and learning_rate "auto". scikit-learn
 rows are left out. The parent interleaves the workers, one run each per round in a rotating order; a worker warms
 up first (a 200-point run: imports, and the numba kernels loaded or compiled), so the times are of a program's
 second t-SNE, not its first. Before each run the parent waits (up to --quiet-wait s) until other processes use
-under 15% of the CPUs, and it records their share during the run; a run they disturbed (> 25%) is repeated, up
-to --retries times, and left out of the medians. Reported: wall time of the whole call (distances, affinities,
+under 15% of the CPUs, and it records their share during the run; a fast run they disturbed (> 25%) is
+repeated, up to --retries times, and left out of the medians. Reported: wall time of the whole call (distances, affinities,
 PCA, optimisation), its median and range over the undisturbed runs; the final KL(P‖Q); trustworthiness (k = 10)
 of the embedding. Then the two kernels alone against their references, same process, interleaved.
 
@@ -101,13 +101,14 @@ def run_rounds(workers, rounds, slow_rounds, quiet_wait, retries):
     """{name: [one reply per run]}: every round runs each worker once (slow ones in their first rounds only).
 
     Each reply also says how much of the machine other processes used during that run (``others``: /proc/stat's
-    busy time over the run minus the worker's own CPU time, as a share of all CPUs). A run they disturbed (more
-    than 25%) is repeated, up to ``retries`` times; all runs are kept."""
+    busy time over the run minus the worker's own CPU time, as a share of all CPUs). A fast run they disturbed
+    (more than 25%) is repeated, up to ``retries`` times; all runs are kept. (Slow runs are not repeated: their
+    times are no target, and a quiet minute or two is rare on a shared machine.)"""
     results = {w.name: [] for w in workers}
     for r in range(rounds):
         due = [w for w in workers if not w.slow or r < slow_rounds]
         for w in due[r % len(due):] + due[:r % len(due)]:
-            for _ in range(retries + 1):
+            for _ in range(1 if w.slow else retries + 1):
                 wait_until_quiet(quiet_wait)   # (also lets the last worker's idle threads stop spinning)
                 before = cpu_counters()
                 reply = w.ask("run")
@@ -167,7 +168,8 @@ def time_kernels(rounds):
     results = {}
     for name, call in cases.items():
         base = name.split()[0]
-        versions = [getattr(K, base + "_ref"), getattr(K, base + "_numba")]
+        kernel = getattr(K, base)
+        versions = [kernel.reference, kernel.compiled]
         call(versions[1])   # compile or load
         times = [[], []]
         for _ in range(rounds):
