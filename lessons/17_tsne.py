@@ -37,23 +37,20 @@ import time
 import numpy as np
 
 import minigrad_ae as mg
-import minigrad_ae.viz  # noqa: F401  (before pyplot: it picks the Agg backend when there is no display)
-import matplotlib.pyplot as plt  # noqa: E402
-from minigrad_ae.kernels import tsne_gradient, tsne_gradient_ref, tsne_perplexity_search
-from minigrad_ae.lesson import Checks, lesson_args
+from minigrad_ae import lesson as kit
+import matplotlib.pyplot as plt
+from minigrad_ae.kernels import tsne_gradient, tsne_perplexity_search
 from minigrad_ae.models import Autoencoder, pca
 from minigrad_ae.tsne import joint_probabilities, squared_distances
 
-args = lesson_args("Lesson 17: t-SNE — perplexity, the KL gradient, PCA vs t-SNE, and what a t-SNE map's "
+lesson = kit.start("Lesson 17: t-SNE — perplexity, the KL gradient, PCA vs t-SNE, and what a t-SNE map's "
                    "distances do not mean")
-checks = Checks("Lesson 17 checks")
-rng = np.random.default_rng(args.seed)
-started = time.perf_counter()
 
 X_all, y_all = mg.data.load_digits()
-N_POINTS = 500 if args.quick else len(X_all)      # --quick: a subset and shorter runs
-TSNE_RUN = dict(n_iter=300, exaggeration_iter=100) if args.quick else {}
-keep = np.sort(rng.choice(len(X_all), N_POINTS, replace=False))
+N_POINTS = lesson.pick(full=len(X_all), quick=500)      # --quick: a subset and shorter runs
+TSNE_RUN = lesson.pick(full={}, quick=dict(n_iter=300, exaggeration_iter=100))
+EXAGGERATION_ITER = TSNE_RUN.get("exaggeration_iter", 250)   # mg.tsne's default
+keep = np.sort(lesson.rng.choice(len(X_all), N_POINTS, replace=False))
 X, y = X_all[keep].astype(np.float64), y_all[keep]
 print(f"{N_POINTS} digits of 64 pixels; t-SNE runs of {TSNE_RUN.get('n_iter', 1000)} iterations")
 
@@ -73,14 +70,14 @@ searches = {perplexity: tsne_perplexity_search(D, perplexity) for perplexity in 
 for perplexity, (P_cond, beta) in searches.items():
     logs = np.log(np.where(P_cond > 0, P_cond, 1))
     gap = float(np.abs(-(P_cond * logs).sum(axis=1) - np.log(perplexity)).max())
-    checks.add(f"perplexity {perplexity:g}: every row's entropy = log(perplexity) (max gap, nats)", gap, gap <= 1e-5)
+    lesson.checks.add(f"perplexity {perplexity:g}: every row's entropy = log(perplexity) (max gap, nats)", gap, gap <= 1e-5)
 
 sigma = 1 / np.sqrt(2 * searches[30.0][1])
 sorted_D = np.sort(D, axis=1)                                  # column 0: the point itself
 spacing = np.sqrt(sorted_D[:, 30] - sorted_D[:, 1])
 correlation = float(np.corrcoef(sigma, spacing)[0, 1])
 print(f"σᵢ at perplexity 30: {sigma.min():.2f} … {sigma.max():.2f}; correlation with the spacing sᵢ {correlation:.2f}")
-checks.add("σᵢ grows with the local spacing sᵢ (correlation > 0.8)", correlation, correlation > 0.8)
+lesson.checks.add("σᵢ grows with the local spacing sᵢ (correlation > 0.8)", correlation, correlation > 0.8)
 
 fig, (ax_row, ax_sigma) = plt.subplots(1, 2, figsize=(12, 4.4))
 point = int(np.argmin(np.abs(spacing - np.median(spacing))))             # a typical point
@@ -94,12 +91,11 @@ ax_row.set(xscale="log", yscale="log", ylim=(1e-8, 1), xlabel="neighbour rank (1
 ax_row.grid(alpha=0.3)
 ax_row.legend(fontsize=8)
 ax_sigma.scatter(spacing, sigma, s=4, alpha=0.5)
-ax_sigma.set(xlabel="local spacing sᵢ = √(D₍₃₀₎ − D₍₁₎) (pixel units)", ylabel="σᵢ = 1/√(2βᵢ) (pixel units)",
+ax_sigma.set(xlabel="local spacing sᵢ = √(D₍₃₀₎ − D₍₁₎) (pixel-value units)",
+             ylabel="σᵢ = 1/√(2βᵢ) (pixel-value units)",
              title=f"perplexity 30: each point's Gaussian width (corr. {correlation:.2f})")
 ax_sigma.grid(alpha=0.3)
-fig.tight_layout()
-fig.savefig(args.out / "17_affinities.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "17_affinities")
 
 # %% [markdown]
 # A larger perplexity spreads a point's probability over more neighbours (the curves fall later). And σᵢ follows
@@ -125,9 +121,9 @@ def kl_autodiff(P, Y):
 
 
 P_small = joint_probabilities(X[:40], 10.0)
-Y_small = rng.standard_normal((40, 2))
+Y_small = lesson.rng.standard_normal((40, 2))
 grad_numba, kl_numba = tsne_gradient(P_small, Y_small)
-grad_numpy, kl_numpy = tsne_gradient_ref(P_small, Y_small)
+grad_numpy, kl_numpy = tsne_gradient.reference(P_small, Y_small)
 Y_tensor = mg.tensor(Y_small, requires_grad=True)
 C = kl_autodiff(P_small, Y_tensor)
 C.backward()
@@ -137,8 +133,8 @@ for name, a, b, bound in [("numba kernel vs NumPy reference", grad_numba, grad_n
                           ("numba kernel vs autodiff", grad_numba, Y_tensor.grad, 1e-12),
                           ("numba kernel vs central differences", grad_numba, numeric, 1e-8)]:
     error = mg.relative_error(a, b)
-    checks.add(f"gradient, {name} (rel. error)", error, error < bound)
-checks.add("KL: kernel = autodiff's C", abs(kl_numba - C.item()), abs(kl_numba - C.item()) < 1e-12)
+    lesson.checks.add(f"gradient, {name} (rel. error)", error, error < bound)
+lesson.checks.add("KL: kernel = autodiff's C", abs(kl_numba - C.item()), abs(kl_numba - C.item()) < 1e-12)
 
 # %% [markdown]
 # ## 3. PCA against t-SNE on the digits, and on an autoencoder's codes
@@ -155,12 +151,14 @@ checks.add("KL: kernel = autodiff's C", abs(kl_numba - C.item()), abs(kl_numba -
 history = []
 tic = time.perf_counter()
 Y_tsne, kl_tsne = mg.tsne(X, perplexity=30.0, callback=lambda it, Y, kl: history.append((it, kl)), **TSNE_RUN)
-print(f"t-SNE, perplexity 30: {time.perf_counter() - tic:.1f} s, final KL {kl_tsne:.4f}")
-Y_pca = pca(X, 2).transform(X)
+tsne_seconds = time.perf_counter() - tic
+print(f"t-SNE, perplexity 30: {tsne_seconds:.1f} s, final KL {kl_tsne:.4f}")
+pixels_pca = pca(X, 2)
+Y_pca = pixels_pca.transform(X)
 
-ae = Autoencoder([64, 32, 10], rng=rng)
-fit = mg.fit(ae, lambda m, xb: m.loss(xb), X.astype(np.float32), epochs=8 if args.quick else 30, batch_size=64,
-             optimizer=mg.optim.Adam(ae.parameters(), lr=3e-3), progress=False, rng=rng)
+ae = Autoencoder([64, 32, 10], rng=lesson.rng)
+fit = mg.fit(ae, lambda m, xb: m.loss(xb), X.astype(np.float32), epochs=lesson.pick(full=30, quick=8), batch_size=64,
+             optimizer=mg.optim.Adam(ae.parameters(), lr=3e-3), progress=False, rng=lesson.rng)
 with mg.no_grad():
     codes = ae.encode(X.astype(np.float32)).data.astype(np.float64)
 Y_codes, kl_codes = mg.tsne(codes, perplexity=30.0, **TSNE_RUN)
@@ -170,16 +168,24 @@ maps = {"PCA of the pixels": Y_pca, "t-SNE of the pixels": Y_tsne, "t-SNE of 10-
 trust = {name: mg.trustworthiness(X, Y, 10) for name, Y in maps.items()}
 for name, value in trust.items():
     print(f"trustworthiness (k = 10, against the pixels), {name:<32} {value:.4f}")
-needed = 0.9 if args.quick else 0.95
-checks.add(f"t-SNE map trustworthiness > {needed:g}", trust["t-SNE of the pixels"],
-           trust["t-SNE of the pixels"] > needed)
-checks.add("t-SNE map more trustworthy than PCA's", trust["t-SNE of the pixels"] - trust["PCA of the pixels"],
-           trust["t-SNE of the pixels"] > trust["PCA of the pixels"] + 0.05)
+needed = lesson.pick(full=0.95, quick=0.9)
+lesson.checks.add(f"t-SNE map trustworthiness > {needed:g}", trust["t-SNE of the pixels"],
+                  trust["t-SNE of the pixels"] > needed)
+lesson.checks.add("t-SNE map more trustworthy than PCA's", trust["t-SNE of the pixels"] - trust["PCA of the pixels"],
+                  trust["t-SNE of the pixels"] > trust["PCA of the pixels"] + 0.05)
 iterations, kls = np.array(history).T
-end_exaggeration = kls[iterations == TSNE_RUN.get("exaggeration_iter", 250)][0]
-checks.add("KL falls after the exaggeration (final < at its end)", kl_tsne, kl_tsne < end_exaggeration)
-checks.add("KL falls all through the second phase", float(np.diff(kls[iterations >= end_exaggeration]).max()),
-           np.all(np.diff(kls[iterations >= TSNE_RUN.get("exaggeration_iter", 250)]) < 0))
+end_exaggeration = kls[iterations == EXAGGERATION_ITER][0]
+lesson.checks.add("KL falls after the exaggeration (final < at its end)", kl_tsne, kl_tsne < end_exaggeration)
+largest_rise = float(np.diff(kls[iterations >= EXAGGERATION_ITER]).max())   # < 0: every step went down
+lesson.checks.add("KL falls all through the second phase (largest change)", largest_rise, largest_rise < 0)
+lesson.record("digits embedded", N_POINTS)
+lesson.record("t-SNE seconds, perplexity 30", tsne_seconds)
+for name, value in trust.items():
+    lesson.record(f"trustworthiness k=10, {name}", value)
+lesson.record("PCA plane: share of the pixels' variance", float(pixels_pca.explained_variance_ratio[:2].sum()))
+lesson.record("KL at iteration 0", kls[0])
+lesson.record("KL at the end of the exaggeration", end_exaggeration)
+lesson.record("KL 50 iterations after the exaggeration", kls[iterations == EXAGGERATION_ITER + 50][0])
 
 
 def scatter_digits(ax, Y, labels, title):
@@ -199,20 +205,16 @@ axes[0].set(xlabel="principal component 1", ylabel="principal component 2")
 axes[1].set(xlabel="t-SNE 1 (no units)", ylabel="t-SNE 2")
 axes[2].set(xlabel="t-SNE 1 (no units)", ylabel="t-SNE 2")
 axes[2].legend(title="digit", markerscale=3, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
-fig.tight_layout()
-fig.savefig(args.out / "17_pca_vs_tsne.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "17_pca_vs_tsne")
 
 fig, ax = plt.subplots(figsize=(7, 4))
 ax.plot(iterations, kls, "o-", ms=3)
-ax.axvline(TSNE_RUN.get("exaggeration_iter", 250), color="k", ls=":", lw=1)
-ax.text(TSNE_RUN.get("exaggeration_iter", 250), kls.max(), "  exaggeration off", va="top", fontsize=9)
+ax.axvline(EXAGGERATION_ITER, color="k", ls=":", lw=1)
+ax.text(EXAGGERATION_ITER, kls.max(), "  exaggeration off", va="top", fontsize=9)
 ax.set(xlabel="iteration", ylabel="KL(P‖Q) (nats)", ylim=(0, None),
-       title=f"t-SNE of {N_POINTS} digits, perplexity 30: the objective while it runs")
+       title=f"t-SNE of {N_POINTS:,} digits, perplexity 30: the objective while it runs")
 ax.grid(alpha=0.3)
-fig.tight_layout()
-fig.savefig(args.out / "17_kl_curve.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "17_kl_curve")
 
 # %% [markdown]
 # What the default run shows (all 1,797 digits, seed 0). PCA's plane keeps the 0s, 6s and 4s apart but piles
@@ -238,11 +240,12 @@ for ax, perplexity in zip(axes, PERPLEXITIES):
     score = mg.trustworthiness(X, Y, 10)
     print(f"perplexity {perplexity:>5g}: final KL {kl:.3f}, trustworthiness {score:.4f}")
     scatter_digits(ax, Y, y, f"perplexity {perplexity:g}: KL {kl:.3f}, trustworthiness {score:.3f}")
-    checks.add(f"perplexity {perplexity:g}: trustworthiness > {needed:g}", score, score > needed)
+    lesson.checks.add(f"perplexity {perplexity:g}: trustworthiness > {needed:g}", score, score > needed)
+    lesson.record(f"perplexity {perplexity:g}: final KL", kl)
+    lesson.record(f"perplexity {perplexity:g}: trustworthiness k=10", score)
+    ax.set(xlabel="t-SNE 1 (no units)", ylabel="t-SNE 2")
 axes[2].legend(title="digit", markerscale=3, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
-fig.tight_layout()
-fig.savefig(args.out / "17_perplexity.png", dpi=120)
-plt.close(fig)
+lesson.show(fig, "17_perplexity")
 
 # %% [markdown]
 # At perplexity 5 each point only cares about its 5 nearest digits: the islands are loose, and some split into
@@ -262,10 +265,10 @@ plt.close(fig)
 # %%
 PER_CLUSTER, DIMS = 150, 10
 axis = np.eye(DIMS)[0]
-spread_data = np.concatenate([rng.standard_normal((PER_CLUSTER, DIMS)),
-                              100 * axis + 10 * rng.standard_normal((PER_CLUSTER, DIMS))])
+spread_data = np.concatenate([lesson.rng.standard_normal((PER_CLUSTER, DIMS)),
+                              100 * axis + 10 * lesson.rng.standard_normal((PER_CLUSTER, DIMS))])
 spread_labels = np.repeat([0, 1], PER_CLUSTER)
-distance_data = np.concatenate([c * axis + rng.standard_normal((PER_CLUSTER, DIMS)) for c in (0, 10, 100)])
+distance_data = np.concatenate([c * axis + lesson.rng.standard_normal((PER_CLUSTER, DIMS)) for c in (0, 10, 100)])
 distance_labels = np.repeat([0, 1, 2], PER_CLUSTER)
 
 
@@ -292,13 +295,18 @@ print(f"(a) size ratio: data {size_ratio(spread_data):.1f}, PCA {size_ratio(pca_
       + ", ".join(f"{size_ratio(Y):.2f} (perplexity {p:g})" for p, Y in synthetic_runs["(a)"].items()))
 print(f"(b) distance ratio AC/AB: data {distance_ratio(distance_data):.1f}, PCA {distance_ratio(pca_maps['(b)']):.1f}, "
       "t-SNE " + ", ".join(f"{distance_ratio(Y):.2f} (perplexity {p:g})" for p, Y in synthetic_runs["(b)"].items()))
-checks.add("(a) PCA keeps the 10x size ratio (> 5)", size_ratio(pca_maps["(a)"]), size_ratio(pca_maps["(a)"]) > 5)
+lesson.checks.add("(a) PCA keeps the 10x size ratio (> 5)", size_ratio(pca_maps["(a)"]), size_ratio(pca_maps["(a)"]) > 5)
 worst_size = max(size_ratio(Y) for Y in synthetic_runs["(a)"].values())
-checks.add("(a) t-SNE draws both clusters the same size (ratio < 2)", worst_size, worst_size < 2)
-checks.add("(b) PCA keeps the 10x distance ratio (> 5)", distance_ratio(pca_maps["(b)"]),
-           distance_ratio(pca_maps["(b)"]) > 5)
+lesson.checks.add("(a) t-SNE draws both clusters the same size (ratio < 2)", worst_size, worst_size < 2)
+lesson.checks.add("(b) PCA keeps the 10x distance ratio (> 5)", distance_ratio(pca_maps["(b)"]),
+                  distance_ratio(pca_maps["(b)"]) > 5)
 ratio_30 = distance_ratio(synthetic_runs["(b)"][30.0])
-checks.add("(b) t-SNE at perplexity 30 loses it (AC/AB < 3)", ratio_30, ratio_30 < 3)
+lesson.checks.add("(b) t-SNE at perplexity 30 loses it (AC/AB < 3)", ratio_30, ratio_30 < 3)
+lesson.record("(a) size ratio, PCA", size_ratio(pca_maps["(a)"]))
+lesson.record("(b) AC/AB, PCA", distance_ratio(pca_maps["(b)"]))
+for perplexity in PERPLEXITIES:
+    lesson.record(f"(a) size ratio, t-SNE perplexity {perplexity:g}", size_ratio(synthetic_runs["(a)"][perplexity]))
+    lesson.record(f"(b) AC/AB, t-SNE perplexity {perplexity:g}", distance_ratio(synthetic_runs["(b)"][perplexity]))
 
 fig, axes = plt.subplots(2, 4, figsize=(17, 8))
 panels = {"(a)": (spread_labels, ["sd 1", "sd 10"], size_ratio, "size ratio"),
@@ -314,9 +322,9 @@ for row, (name, (labels, names, measure, what)) in zip(axes, panels.items()):
         ax.set_xticks([])
         ax.set_yticks([])
     row[-1].legend(markerscale=3, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
-fig.tight_layout()
-fig.savefig(args.out / "17_distances.png", dpi=120)
-plt.close(fig)
+fig.suptitle("each panel on its own scale, the same in x and y: compare the ratios in the titles, not the "
+             "panels' sizes", fontsize=11)
+lesson.show(fig, "17_distances")
 
 # %% [markdown]
 # **Cluster sizes mean nothing.** In (a) the wide cluster is 10 times larger in the data, and PCA draws it so
@@ -324,9 +332,9 @@ plt.close(fig)
 # widened or narrowed until it has the same number of effective neighbours, so density is normalised away.
 #
 # **Distances between clusters mean little.** In (b) C is ten times further from A than B is. At perplexity 5
-# t-SNE places the three clusters at about equal distances (AC/AB 0.97); at 30 it even changes their order,
+# t-SNE places the three clusters at about equal distances (AC/AB 0.96); at 30 it even changes their order,
 # putting A in the middle (1.00); only at 100, when each point's neighbourhood reaches into the next cluster,
-# does B come back between A and C — at about the midpoint (1.96), not ten times nearer to A. What t-SNE keeps is
+# does B come back between A and C — at about the midpoint (1.94), not ten times nearer to A. What t-SNE keeps is
 # *which* points are near each other; how far apart two islands are, and how big each one is, are artefacts of
 # the optimisation.
 #
@@ -335,5 +343,4 @@ plt.close(fig)
 # distances mean something.
 
 # %%
-print(f"lesson ran in {time.perf_counter() - started:.1f} s")
-checks.assert_all()
+lesson.finish()
