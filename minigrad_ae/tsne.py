@@ -13,7 +13,6 @@ each point's neighbours near it. The exact method, O(N²) per iteration, with sc
 import numpy as np
 
 from . import kernels
-from .models.linear import pca
 from .validate import choice, generator, integer, number, numeric_array, positive_int
 
 INIT_SCALE = 1e-4             # the initial map's spread: tiny, so every wᵢⱼ starts near 1
@@ -104,7 +103,11 @@ def _initial_embedding(X, n_components, init, rng):
                          f"got {n_components}; use init='random'.")
     if np.all(X == X[0]):
         raise ValueError("tsne: init='pca' found no variance in X (every row is the same); use init='random'.")
-    scores = pca(X, n_components).transform(X)
+    # the first principal components' scores, as models.pca(X, k).transform(X) (not imported: models sit a layer above)
+    X = np.asarray(X, np.float64)
+    centred = X - X.mean(axis=0)
+    _, _, Vt = np.linalg.svd(centred, full_matrices=False)
+    scores = centred @ Vt[:n_components].T
     return scores * (INIT_SCALE / scores[:, 0].std())
 
 
