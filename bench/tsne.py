@@ -4,6 +4,7 @@ scikit-learn, side by side in one run.
     python bench/tsne.py            # 5 rounds of the fast runs, 2 of the slow ones: 12 minutes on a quiet machine
     python bench/tsne.py --quick    # 3 rounds and 1
     python bench/tsne.py --no-slow  # without the NumPy references and scikit-learn's exact method
+    python bench/tsne.py --without "mg numpy"   # any implementation left out by name
 
 Five implementations, each in its own worker process (imports, threads and caches stay apart):
   mg numba       ``mg.tsne`` (the numba kernels)
@@ -247,6 +248,8 @@ def main():
                         help="runs of the NumPy references and sklearn exact (~1-3 min each; default 2)")
     parser.add_argument("--quick", action="store_true", help="3 rounds, 1 slow round")
     parser.add_argument("--no-slow", action="store_true", help="leave out the NumPy references and sklearn exact")
+    parser.add_argument("--without", nargs="+", default=[], choices=list(IMPLS), metavar="NAME",
+                        help=f"leave out these implementations (of: {', '.join(map(repr, IMPLS))})")
     parser.add_argument("--quiet-wait", type=float, default=300,
                         help="before each run, wait up to this many seconds for the machine to go quiet (default 300)")
     parser.add_argument("--retries", type=int, default=2,
@@ -257,7 +260,8 @@ def main():
         return worker(args.worker)
     rounds, slow_rounds = (3, 1) if args.quick else (args.rounds, args.slow_rounds)
     names = [name for name, (runner, _, slow) in IMPLS.items()
-             if not (slow and args.no_slow) and (runner == "minigrad" or sklearn_available())]
+             if not (slow and args.no_slow) and name not in args.without
+             and (runner == "minigrad" or sklearn_available())]
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}; {machine()}\n{versions()}; OPENBLAS_NUM_THREADS="
           f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; warming up {len(names)} workers ...", flush=True)
     workers = [Worker(name) for name in names]
@@ -266,7 +270,7 @@ def main():
     finally:
         for w in workers:
             w.close()
-    report(results, time_kernels(rounds=5))
+    report(results, time_kernels(rounds=3 if args.quick else 5))
 
 
 def sklearn_available():
