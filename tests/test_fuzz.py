@@ -208,6 +208,8 @@ KINDS = {
     "data": DATA, "unit": UNIT_DATA, "labels": LABELS, "tensors": TENSORS, "graph": GRAPH,
     "buffer": [Bad(bad.label, bad.make) for bad in DATA],   # updated in place: no list can be
     "val": [bad for bad in UNIT_DATA if bad.label != "a tuple"],   # fit reads a tuple val as (X_val, y_val)
+    # log and sqrt of 0 (False) or -inf are -inf or NaN by definition, as in NumPy and PyTorch: not bad input
+    "positive_data": [bad for bad in DATA if bad.label not in ("bool dtype", "a -Inf")],
     "size": SIZE, "sizes": SIZES, "hidden": HIDDEN, "shape": SHAPE, "count": COUNT, "prob": PROB,
     "positive": POSITIVE, "nonneg": NONNEG, "real": REAL, "betas": BETAS, "axis": AXIS, "rng": RNG,
     "choice": CHOICE, "dtype": DTYPE, "callable": CALLABLE, "loss_fn": LOSS_FN, "module": MODULE,
@@ -354,10 +356,13 @@ ROWS = [
         says=("Tensor", "tensor"), covers=mg.Tensor),
     Row("mg.as_tensor", mg.as_tensor, lambda: dict(x=data()), {"x": "data"}, shape=same("x"), covers=mg.as_tensor),
     Row("mg.as_array", mg.as_array, lambda: dict(x=data()), {"x": "data"}, shape=same("x"), covers=mg.as_array),
-    Row("mg.zeros", mg.zeros, lambda: dict(shape=(2, 3)), {"shape": "shape", "dtype": "dtype"}, covers=mg.zeros),
-    Row("mg.ones", mg.ones, lambda: dict(shape=(2, 3)), {"shape": "shape", "dtype": "dtype"}, covers=mg.ones),
-    Row("mg.randn", mg.randn, lambda: dict(shape=(2, 3), rng=rng()), {"shape": "shape", "rng": "rng", "dtype": "dtype"},
-        covers=mg.randn),
+    # zeros/ones/randn take the size positionally (PyTorch's *size): zeros((2, 3)) or zeros(2, 3)
+    Row("mg.zeros", lambda size, **kw: mg.zeros(size, **kw), lambda: dict(size=(2, 3)),
+        {"size": "shape", "dtype": "dtype"}, covers=mg.zeros),
+    Row("mg.ones", lambda size, **kw: mg.ones(size, **kw), lambda: dict(size=(2, 3)),
+        {"size": "shape", "dtype": "dtype"}, covers=mg.ones),
+    Row("mg.randn", lambda size, **kw: mg.randn(size, **kw), lambda: dict(size=(2, 3), rng=rng()),
+        {"size": "shape", "rng": "rng", "dtype": "dtype"}, covers=mg.randn),
     Row("mg.zeros_like", mg.zeros_like, lambda: dict(x=data()), {"x": "data"}, shape=same("x"), covers=mg.zeros_like),
     Row("mg.ones_like", mg.ones_like, lambda: dict(x=data()), {"x": "data"}, shape=same("x"), covers=mg.ones_like),
     Row("mg.randn_like", mg.randn_like, lambda: dict(x=data(), rng=rng()), {"x": "data", "rng": "rng"},
@@ -370,10 +375,19 @@ ROWS = [
         {"tensors": "tensors", "dim": "axis"}, covers=mg.cat),
     Row("mg.stack", mg.stack, lambda: dict(tensors=[mg.tensor(data((2, 3))), mg.tensor(data((2, 3), seed=1))],
         axis=0), {"tensors": "tensors", "axis": "axis"}, shape=lambda a: (2, 2, 3), covers=mg.stack),
-    Row("mg.chunk", mg.chunk, lambda: dict(x=mg.tensor(data()), chunks=3, axis=0),
-        {"x": "data", "chunks": "size", "axis": "axis"}, covers=mg.chunk),
-    Row("mg.split", mg.split, lambda: dict(x=mg.tensor(data()), split_size_or_sections=3, axis=0),
-        {"x": "data", "split_size_or_sections": "size", "axis": "axis"}, covers=mg.split),
+    Row("mg.chunk", mg.chunk, lambda: dict(input=mg.tensor(data()), chunks=3, dim=0),
+        {"input": "data", "chunks": "size", "dim": "axis"}, covers=mg.chunk),
+    Row("mg.split", mg.split, lambda: dict(input=mg.tensor(data()), split_size_or_sections=3, dim=0),
+        {"input": "data", "split_size_or_sections": "size", "dim": "axis"}, covers=mg.split),
+    # (data in [1, 5) for all of them, so the int-dtype spoiling keeps log and sqrt inside their domain)
+    *[Row(f"mg.{name}", getattr(mg, name), lambda: dict(input=data(low=1, high=5)),
+          {"input": "positive_data" if name in ("log", "sqrt") else "data"}, shape=same("input"),
+          covers=getattr(mg, name))
+      for name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu")],
+    *[Row(f"mg.{name}", getattr(mg, name), lambda: dict(input=data(), dim=1), {"input": "data", "dim": "axis"},
+          says=(name, name.capitalize()), shape=lambda a: shape_of(a["input"])[:1] + shape_of(a["input"])[2:], covers=getattr(mg, name)) for name in ("sum", "mean")],
+    Row("mg.pow", mg.pow, lambda: dict(input=data(), exponent=2.0), {"input": "data", "exponent": "real"},
+        shape=same("input"), covers=mg.pow),
     Row("mg.where", mg.where, lambda: dict(condition=data() > 0.5, x=data(seed=1), y=data(seed=2)),
         {"condition": "data", "x": "data", "y": "data"},
         shape=lambda a: np.broadcast_shapes(*(shape_of(a[k]) for k in ("condition", "x", "y"))), covers=mg.where),
@@ -521,6 +535,8 @@ ROWS += [
                 lambda: data((2, 3, 4))),
     *layer_rows("Unflatten", nn.Unflatten, dict(dim=1, unflattened_size=(2, 3)),
                 {"dim": "axis", "unflattened_size": "shape"}),
+    Row("nn.Residual", nn.Residual, lambda: dict(fn=nn.Linear(6, 6, rng=rng())), {"fn": "module"},
+        says=("Residual",), covers=nn.Residual),
     Row("nn.Identity", nn.Identity, covers=nn.Identity),   # Identity()(x) is x, whatever x is, as in PyTorch
     Row("nn.Module", nn.Module, covers=nn.Module),
     Row("nn.Sequential", starred(nn.Sequential, "first", "second"), lambda: dict(first=nn.Linear(6, 3, rng=rng()),
@@ -642,6 +658,10 @@ MODELS = {   # name -> (class, good constructor arguments, the arguments to spoi
     "AdversarialAutoencoder": (M.AdversarialAutoencoder, dict(n_in=6, hidden=4, n_latent=2, disc_hidden=4), dict(
         n_in="size", hidden="hidden", n_latent="size", disc_hidden="hidden", prior="callable",
         disc_negative_slope="real", disc_output="choice")),
+    "ResidualAutoencoder": (M.ResidualAutoencoder, dict(sizes=[6, 4, 4, 2], decoder_sizes=[2, 4, 4, 6]), dict(
+        sizes="sizes", activation="choice", negative_slope="real", decoder_sizes="sizes")),
+    "SkipAutoencoder": (M.SkipAutoencoder, dict(sizes=[6, 4, 2]), dict(
+        sizes="sizes", activation="choice", negative_slope="real")),
     "VQVAE": (M.VQVAE, dict(n_in=6, hidden=4, n_latent=2, n_codes=5), dict(
         n_in="size", hidden="hidden", n_latent="size", n_codes="size", beta="nonneg")),
 }

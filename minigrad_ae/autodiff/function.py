@@ -2,17 +2,17 @@
 
 A subclass writes two static methods side by side::
 
-    class Mul(Function):
-        '''z = a ⊙ b;  ∂L/∂a = g ⊙ b,  ∂L/∂b = g ⊙ a.'''
+    class Sin(Function):
+        '''z = sin a;  ∂L/∂a = g ⊙ cos a.'''
         @staticmethod
-        def forward(ctx, a, b):
-            ctx.save_for_backward(a, b)
-            return a * b
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return np.sin(a)
 
         @staticmethod
         def backward(ctx, g):
-            a, b = ctx.saved
-            return g * b, g * a
+            (a,) = ctx.saved
+            return g * np.cos(a)
 
 ``backward`` receives g = ∂L/∂output and returns one gradient per input (``None`` for "no gradient"), each
 shaped like the output-broadcast it came from: the engine sums it back to the input's shape

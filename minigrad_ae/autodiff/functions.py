@@ -11,7 +11,7 @@ FUNCTION_FORMS = ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "sum",
 
 def _function_form(name):
     def function(input, *args, **kwargs):
-        return getattr(as_tensor(input), name)(*args, **kwargs)
+        return getattr(as_tensor(input, "input", name), name)(*args, **kwargs)
     function.__name__ = function.__qualname__ = name
     function.__doc__ = (f"``{name}(x, …)`` = ``x.{name}(…)`` (PyTorch's ``torch.{name}``).\n\n"
                         + (getattr(Tensor, name).__doc__ or ""))

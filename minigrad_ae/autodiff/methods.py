@@ -10,6 +10,7 @@ import numpy as np
 from . import engine, ops
 from .graph import graph_text
 from .tensor import Tensor, as_array
+from ..validate import is_integer, number
 
 
 def _method(function, name):
@@ -24,7 +25,7 @@ def _pow(self, exponent):
     if isinstance(exponent, (Tensor, np.ndarray, list)):
         raise TypeError("pow: the exponent must be a Python or NumPy scalar, got "
                         f"{type(exponent).__name__}. For a tensor exponent b use (b * x.log()).exp().")
-    return ops.Pow.apply(self, exponent=exponent)
+    return ops.Pow.apply(self, exponent=number(exponent, "exponent", "pow"))
 
 
 def _getitem(self, index):
@@ -46,7 +47,11 @@ def _axis(axis, dim, caller):
         if axis is not None:
             raise TypeError(f"{caller}: give axis or dim (the same thing, NumPy's and PyTorch's names), not both.")
         axis = dim
-    return tuple(axis) if isinstance(axis, list) else axis
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    if axis is not None and not all(is_integer(a) for a in (axis if isinstance(axis, tuple) else (axis,))):
+        raise TypeError(f"{caller}: the axis must be None, an int or a tuple of ints, e.g. {caller}(axis=1), "
+                        f"got {axis!r}.")
+    return axis
 
 
 def _reduction(function, name):

@@ -366,6 +366,9 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, a, axis, keepdims):
+        if a.size == 0 and a.sum(axis=axis, keepdims=True).size:   # only an empty input can average nothing
+            raise ValueError(f"Mean: the mean over axis={axis} of an input of shape {a.shape} averages zero "
+                             "elements (0/0 is NaN); drop the empty axis, or use sum, which is 0 there.")
         z = a.mean(axis=axis, keepdims=True)
         ctx.in_shape, ctx.kept_shape = a.shape, z.shape
         ctx.n = a.size // max(z.size, 1)
