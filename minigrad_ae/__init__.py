@@ -22,6 +22,7 @@ from .autodiff import abs, exp, log, mean, pow, relu, sigmoid, sqrt, sum, tanh
 from . import data, models, nn, optim, pretraining
 from .io import Checkpoint, CheckpointError, load, save
 from .train import History, evaluate, fit
+from .tsne import trustworthiness, tsne
 
 __version__ = "0.1.0"
 

@@ -424,6 +424,16 @@ ROWS = [
         raises=(FileNotFoundError,), covers=mg.save),
     Row("mg.load", mg.load, lambda: dict(path=mg.save(_tmp_dir() / "good.npz", {"w": data()})),
         {"path": "read_path"}, raises=(FileNotFoundError,), covers=mg.load),
+
+    # ----------------------------------------------------------------- mg: t-SNE
+    Row("mg.tsne", mg.tsne, lambda: dict(X=data((12, 4)), n_components=2, perplexity=3.0, n_iter=20, rng=rng(),
+        init="random", learning_rate=50.0, early_exaggeration=4.0, exaggeration_iter=10),
+        {"X": "data", "n_components": "size", "perplexity": "positive", "n_iter": "size", "rng": "rng",
+         "init": "choice", "learning_rate": "positive", "early_exaggeration": "positive", "exaggeration_iter": "count",
+         "callback": "callable"}, covers=mg.tsne),
+    Row("mg.trustworthiness", mg.trustworthiness, lambda: dict(X=data((12, 4)), embedding=data((12, 2), seed=1),
+        n_neighbors=3), {"X": "data", "embedding": "data", "n_neighbors": "size"}, shape=scalar,
+        covers=mg.trustworthiness),
 ]
 
 

@@ -51,7 +51,8 @@ ELEMENTWISE_CASES = {   # kernel name -> its arguments, from (g, a) drawn at ran
     "sigmoid_vjp": lambda g, a, slope: (g, K.sigmoid.reference(a)),
     "sigmoid": lambda g, a, slope: (10 * a,),
 }
-TESTED_ELSEWHERE = {"bce_sum", "bce_grad", "sgd_update", "adam_update", "rmsprop_update", "im2col", "col2im"}
+TESTED_ELSEWHERE = {"bce_sum", "bce_grad", "sgd_update", "adam_update", "rmsprop_update", "im2col", "col2im",
+                    "tsne_gradient", "tsne_perplexity_search"}   # the last two in tests/test_tsne.py
 EXERCISE = {"relu_vjp": "relu_backward", "leaky_relu_vjp": "relu_backward", "tanh_vjp": "tanh_backward",
             "sigmoid_vjp": "sigmoid_backward"}   # course exercises (pytest -m <id>)
 

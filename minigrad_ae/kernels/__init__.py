@@ -12,7 +12,9 @@ What numba runs, and what it does not (measured in bench/README.md):
 - elementwise work that NumPy does in several passes with temporaries: the activations and their VJPs, the
   division half of the sigmoid, the optimizer updates, binary cross-entropy's gradient and its sum (after
   NumPy's logs);
-- the im2col / col2im gathers of convolutions.
+- the im2col / col2im gathers of convolutions;
+- t-SNE's O(N²) pair loop (its gradient, one pass over the pairs i < j with no N×N temporary) and its
+  per-row perplexity bisection (bench/tsne.py).
 - Not matrix products (BLAS is 10x faster than a compiled loop), not transcendental functions (NumPy's
   vectorised exp/log beat numba's scalar ones 4-6x), not plain reductions (NumPy's pairwise sum and BLAS
   do them well). A loop that fuses elementwise work into a sum may reorder the sum (``lazy_njit.summing``).
@@ -23,7 +25,8 @@ from .jit import NUMBA_ENABLED, NUMBA_INSTALLED, Kernel, elementwise
 from .losses import LOG_FLOOR, bce_elementwise, bce_grad, bce_logs, bce_sum
 from .memory import keep_freed_memory
 from .optim import adam_update, rmsprop_update, sgd_update
+from .tsne import tsne_gradient, tsne_perplexity_search
 
 __all__ = ["LOG_FLOOR", "NUMBA_ENABLED", "NUMBA_INSTALLED", "Kernel", "adam_update", "bce_elementwise", "bce_grad", "bce_logs", "bce_sum",
            "col2im", "conv_output_size", "elementwise", "im2col", "keep_freed_memory", "rmsprop_update",
-           "sgd_update", "sigmoid"]
+           "sgd_update", "sigmoid", "tsne_gradient", "tsne_perplexity_search"]
