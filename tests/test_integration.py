@@ -35,7 +35,7 @@ def test_autoencoder_beats_pca_and_survives_a_checkpoint(tmp_path):
     with mg.no_grad():
         outputs = model(X_test).data
     ae_error = float(((outputs - X_test) ** 2).mean())
-    assert ae_error < 0.8 * pca_test_error(X_train, X_test, k=8)  # measured: 0.0163 vs 0.0245 at 50 epochs
+    assert ae_error < 0.8 * pca_test_error(X_train, X_test, k=8)  # measured 2026-12-03: 0.0154 vs 0.0245
 
     path = tmp_path / "digits_ae.npz"
     mg.save(path, model, meta={"epochs": 40})

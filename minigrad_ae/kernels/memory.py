@@ -6,8 +6,9 @@ free. A training step allocates and frees the same large arrays (activations, gr
 every step, so each can be faulted in again page by page every step: the conv autoencoder of
 bench/run.py (W5) took 15 ms per step that way against 8 ms with the thresholds raised. glibc raises
 them by itself after freeing a large mapped block, so how much a process suffers depends on what it
-allocated before; setting them once at import makes it never suffer. The price: the process keeps its
-peak heap (up to ``trim_threshold`` of it unused) until it exits.
+allocated before; calling ``keep_freed_memory()`` once (the benchmarks and lesson 16 do; nothing does at
+import) makes it never suffer. The price: the process keeps its peak heap (up to ``trim_threshold`` of it
+unused) until it exits.
 """
 import ctypes
 import sys
