@@ -33,6 +33,7 @@ import threading
 from functools import lru_cache
 
 from ..student import PACKAGE, sources
+from .splice import PARSING
 
 COURSE = PACKAGE / "course"
 HARNESS = ("checks.py", "check_tools.py", "check_autodiff.py", "check_autoencoder.py", "grading/landlock.py")
@@ -81,8 +82,9 @@ def bytecode():
         for path, data in instructor_files().items():
             if path.endswith(".py"):
                 pathlib.Path(source).write_bytes(data)
-                py_compile.compile(source, cfile=target, dfile=path, doraise=True,
-                                   invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+                with PARSING:
+                    py_compile.compile(source, cfile=target, dfile=path, doraise=True,
+                                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
                 compiled[importlib.util.cache_from_source(path)] = pathlib.Path(target).read_bytes()
     return compiled
 

@@ -13,10 +13,21 @@ could tamper with the check (see ``sandbox``'s docstring for what that process d
 """
 import ast
 import pathlib
+import threading
 from dataclasses import dataclass, field
 
 from ...stand_ins.blocks import BEGIN as EXERCISE_BEGIN, END as EXERCISE_END, code_of, find_blocks
 from ..markers import BEGIN as SOLUTION_BEGIN, END as SOLUTION_END, is_text, solution_blocks, stub_codes
+
+# CPython 3.11's parser is not thread-safe: grade-all's threads parsing at once raised "SystemError: AST
+# constructor recursion depth mismatch". Every parse and compile of the grader holds this lock.
+PARSING = threading.Lock()
+
+
+def parse(text):
+    """``ast.parse(text)``, one thread at a time."""
+    with PARSING:
+        return ast.parse(text)
 
 ALLOWED_IMPORTS = {"numpy", "math", "minigrad_ae", "functools", "itertools", "operator", "collections", "typing",
                    "numbers", "dataclasses"}
@@ -159,7 +170,8 @@ def _where(blocks, line):
 
 def _compiles(path, text, blocks):
     try:
-        compile(text, path, "exec", dont_inherit=True)
+        with PARSING:
+            compile(text, path, "exec", dont_inherit=True)
     except SyntaxError as err:
         where = _where(blocks, err.lineno or 0) or (
             f"{blocks[0].submission}:{blocks[0].submission_first}: the block breaks the code around it (instructor's "
@@ -170,7 +182,7 @@ def _compiles(path, text, blocks):
 def _defined(text, blocks):
     """{name: parameter names} of the functions and classes defined inside the given line ranges."""
     found = {}
-    for node in ast.walk(ast.parse(text)):
+    for node in ast.walk(parse(text)):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and any(
                 first <= node.lineno <= last for first, last in blocks):
             found[node.name] = ([a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
@@ -195,7 +207,7 @@ def _keeps_signatures(instructor_text, instructor_ranges, text, blocks):
 def screen(text, blocks):
     """Refuse a block that reaches outside the exercise: an import other than ``ALLOWED_IMPORTS``, a banned
     builtin, a dunder name or attribute, a frame or file attribute, or an assignment into an imported module."""
-    tree = ast.parse(text)
+    tree = parse(text)
     modules = {alias.asname or alias.name.split(".")[0] for node in ast.walk(tree)
                if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
     for node in ast.walk(tree):
