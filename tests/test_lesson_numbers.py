@@ -107,7 +107,7 @@ def test_a_changed_run_time_changes_the_table_and_the_total(readme, runs):
     changed = [line for line in after.splitlines() if line not in before.splitlines()]
     assert len(changed) == 2  # lesson 3's row and the line with the total
     assert changed[0].startswith("| 3 |") and changed[0].endswith("| 130.7 s |")  # 70.74 s + 60 s
-    assert "21 min 22 s for all 21" in before and "22 min 22 s for all 21" in changed[1]
+    assert "22 min 1 s for all 25" in before and "23 min 1 s for all 25" in changed[1]
 
 
 @pytest.mark.parametrize("change, message", [
@@ -132,10 +132,10 @@ def test_a_missing_number_names_the_lesson_and_what_it_has(readme, runs, capsys)
 
 
 def test_a_lesson_without_a_row_a_missing_run_and_no_runs_are_errors(readme, runs, capsys):
-    (runs / "17_new_lesson.json").write_text((runs / "14_vq_vae.json").read_text("utf-8"), "utf-8")
+    (runs / "25_new_lesson.json").write_text((runs / "14_vq_vae.json").read_text("utf-8"), "utf-8")
     assert run(readme, runs) == 2
-    assert "lesson(s) [17] ran but have no row in the lesson table" in capsys.readouterr().err
-    (runs / "17_new_lesson.json").unlink()
+    assert "lesson(s) [25] ran but have no row in the lesson table" in capsys.readouterr().err
+    (runs / "25_new_lesson.json").unlink()
     (runs / "14_vq_vae.json").unlink()
     assert run(readme, runs) == 2
     assert "lesson 14: no run in" in capsys.readouterr().err

@@ -162,6 +162,9 @@ LESSON_ROWS = {
          "collapse"),
     16: ("16_convolutional_autoencoder.py", "im2col by hand, output sizes, ConvTranspose2d as Conv2d's adjoint, conv "
          "vs MLP AE"),
+    17: ("17_tsne.py", "exact t-SNE from scratch (perplexity by bisection, early exaggeration, the Student-t gradient "
+         "four ways, a numba kernel); PCA vs t-SNE on the digits and on AE codes; perplexity 5/30/100; what map sizes "
+         "and distances do not mean"),
     18: ("18_gradients_of_gradients.py", "the double-backward graph; the linear AE's Hessian at PCA's optimum "
          "(κ, Jacobi rescaling); 2/λ_max, GD vs Adam; Newton's step; the contractive penalty by autodiff"),
     19: ("19_from_pytorch.py", "the course material's PyTorch examples ported line by line, run on bundled data, and "
@@ -208,6 +211,12 @@ MODEL_ROWS = [
      "themselves: {aae_energy_floor}) (lesson 13)"),
     ("`VQVAE`, `F.vector_quantize`", "straight-through estimator, codebook/commitment losses, dead-code restarts",
      "perplexity {vq_perplexity} of {vq_codes} codes with restarts, {vq_perplexity_plain} without (lesson 14)"),
+    ("`HierarchicalVAE`, `gaussian_kl_between`", "coarse z₁ ~ N(0, I), fine z₂ ~ p(z₂ ∣ z₁) (a learned prior, KL₂ "
+     "against it); `level_terms`, `sample_fine`, `decode_levels`",
+     "digits, z₁ 6 / z₂ 2 units: an image decoded from swapped codes reads as the z₁ donor's digit {hvae_z1_swap} "
+     "(the z₂ donor's: {hvae_z2_swap}) (lesson 23)"),
+    ("`ResidualAutoencoder`, `SkipAutoencoder`, `nn.Residual`", "y = x + f(x) blocks; encoder→decoder skips",
+     "the gradient reaching each layer, plain vs residual; skips that bypass the code (lesson 20)"),
     ("`anomaly_scores`, `roc_curve`, `auc`", "reconstruction error as a score",
      "{anomaly_data} {anomaly_normal} normal: AUC {anomaly_auc} on held-out classes {anomaly_held_out} "
      "(lesson 11)"),
@@ -254,6 +263,8 @@ def quoted_numbers(runs):
         "aae_energy_init": f"{energy['codes at init']:.2f}",
         "aae_energy": f"{energy['AAE codes']:.3f}",
         "vq_perplexity": f"{runs.number(14, 'held-out perplexity, dead-code restarts'):.0f}",
+        "hvae_z1_swap": f"{runs.number(23, 'model A: swapped image reads as the z₁ donor' + chr(39) + 's digit'):.0%}",
+        "hvae_z2_swap": f"{runs.number(23, 'model A: swapped image reads as the z₂ donor' + chr(39) + 's digit'):.0%}",
         "vq_perplexity_plain": f"{runs.number(14, 'held-out perplexity, no restarts'):.0f}",
         "vq_codes": runs.number(14, "codebook size K"),
     }
@@ -273,8 +284,8 @@ def lesson_times(runs):
     return textwrap.fill(
         f"Times: one default run of each lesson (`minigrad-ae lessons run all`, one BLAS thread) on this shared "
         f"2-core machine, {runs.date()}, from the lesson's start to its table of checks: {duration(total)} for all "
-        f"{len(LESSON_ROWS)}. Other jobs shared the machine, so these times are well above a quiet machine's, and "
-        "they grow and shrink with its load.", width=114) + "\n"
+        f"{len(LESSON_ROWS)}. The machine is shared: these times grow and shrink with its load (a crowded run took "
+        "5-10× longer).", width=114) + "\n"
 
 
 def model_table(runs):
