@@ -314,3 +314,17 @@ def test_the_gaussian_kl_between_stand_in_matches_the_closed_form_in_value_gradi
                                          stand_ins.gaussian_kl_between,
                                          [rng.uniform(-2, 2, shape).astype(dtype) for _ in range(4)],
                                          rng.standard_normal(shape[:-1]), 1e-4 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("exaggeration", [1.0, 12.0])
+@pytest.mark.parametrize("d", [2, 3])
+def test_the_tsne_gradient_stand_in_matches_the_reference(d, exaggeration):
+    from minigrad_ae.kernels import tsne_gradient
+    rng = np.random.default_rng(6)
+    affinity = rng.random((15, 15))
+    P = affinity + affinity.T
+    np.fill_diagonal(P, 0)
+    P /= P.sum()
+    Y = rng.standard_normal((15, d))
+    np.testing.assert_allclose(stand_ins.tsne_gradient(P, Y, exaggeration),
+                               tsne_gradient.reference(P, Y, exaggeration, with_kl=False)[0], rtol=1e-12, atol=1e-15)

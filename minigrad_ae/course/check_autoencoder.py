@@ -241,3 +241,18 @@ def gaussian_kl_between(rng):
     return gradient_check(lambda mu, logvar, prior_mu, prior_logvar:
                           kl_between(mu, logvar, prior_mu, prior_logvar, reduction="none"),
                           [mu, logvar, prior_mu, prior_logvar])
+
+
+def tsne_gradient(rng):
+    from minigrad_ae.kernels import tsne_gradient as kernel
+    from minigrad_ae.stand_ins.substitutes import tsne_objective
+    affinity = rng.random((12, 12))
+    P = affinity + affinity.T
+    np.fill_diagonal(P, 0)
+    P /= P.sum()
+    Y = rng.standard_normal((12, 2))
+
+    def objective(alpha):   # a function of Y alone, so the feedback names it
+        return lambda Y: tsne_objective(P, Y, alpha)
+    return max((against_numeric((kernel.reference(P, Y, alpha, with_kl=False)[0],), objective(alpha), [Y])
+                for alpha in (1.0, 12.0)), key=lambda result: result[0])

@@ -316,6 +316,20 @@ EXERCISES = (
              "int; 0 if it never fits), in closed form.",
              ("The first position starts at 0; how far can the start move and still fit?",),
              stub=_call("return stand_ins.conv_output_size(size, kernel, stride, padding)")),
+    # ---------------------------------------------------------------- lesson 17: t-SNE
+    Exercise("tsne_gradient", 17, "autoencoder", 2, "minigrad_ae/kernels/tsne.py", "tsne_gradient_reference",
+             "In tsne_gradient_reference(P, Y, exaggeration=1.0, with_kl=True): grad, the float64 array (N, d) "
+             "∂C/∂Y of t-SNE's objective C = KL(P‖Q) for the map Y (N, d), with P scaled by α = exaggeration "
+             "(the module docstring defines w, Z and Q). Above the block: P and Y64 (float64), differences "
+             "(N, N, d) with [i, j] = yᵢ − yⱼ, w (N, N) with a zero diagonal, and Z. NumPy only, no loop over "
+             "points. (The numba twin of this function is left out of your copy: t-SNE runs your code.)",
+             ("Write C = Σ pᵢⱼ log pᵢⱼ − Σ pᵢⱼ log wᵢⱼ + log Z (Σ pᵢⱼ = 1) and differentiate with respect to one "
+              "yᵢ: the pair (i, j) appears twice in each sum, as (i, j) and (j, i).",
+              "What is ∂wᵢⱼ/∂yᵢ in terms of wᵢⱼ itself? One einsum over j then gives every row at once."),
+             stub=_call("grad = stand_ins.tsne_gradient(P, Y64, exaggeration)"),
+             module_stub="# The numba twin of tsne_gradient_reference is not in this copy: t-SNE runs your code.\n"
+                         "def tsne_gradient_compiled(*args, **kwargs):\n"
+                         "    return tsne_gradient_reference(*args, **kwargs)"),
     # ---------------------------------------------------------------- lesson 18: gradients of gradients
     Exercise("lesson18_power_iteration", 18, "autodiff", 2, "lessons/18_gradients_of_gradients.py", "sharpness",
              "In lesson 18: sharpness(loss, theta, iterations=20), the Hessian's largest eigenvalue λ_max at theta "

@@ -21,11 +21,11 @@ from .substitutes import (adam_update, apply_post_order, autodiff_grads, central
                           gaussian_kl_between, gaussian_kl_grads, gradient_norms, kaiming_gain, linear_ae_grads,
                           masked_reduction, masking_noise, nearest_codes, reparameterization_grads, residual_jacobian,
                           roc_curve, scatter, sharpness, sparse_ae_delta, squared_distances, topological_order,
-                          unbroadcast)
+                          tsne_gradient, unbroadcast)
 
 __all__ = ["NotSolvedError", "adam_update", "apply_post_order", "autodiff_grads", "calls", "central_differences",
            "contractive_grads", "contrastive_pair_loss", "conv_output_size", "cyclic_height_and_scale",
            "dae_bias_grad", "gaussian_kl_between", "gaussian_kl_grads", "gradient_norms", "kaiming_gain",
            "linear_ae_grads", "masked_reduction", "masking_noise", "missing_kernel", "nearest_codes", "notice",
            "reparameterization_grads", "residual_jacobian", "roc_curve", "scatter", "sharpness", "sparse_ae_delta",
-           "squared_distances", "topological_order", "unbroadcast", "used", "vjp"]
+           "squared_distances", "topological_order", "tsne_gradient", "unbroadcast", "used", "vjp"]

@@ -344,3 +344,21 @@ def gaussian_kl_between(mu, logvar, prior_mu, prior_logvar):
         per_unit = per_unit + weight / math.sqrt(math.pi) * (log_density(z, mu, logvar)
                                                             - log_density(z, prior_mu, prior_logvar))
     return per_unit.sum(axis=-1)
+
+
+def tsne_gradient(P, Y, exaggeration):
+    """Exercise ``tsne_gradient``: ∂C_α/∂Y (N, d) in float64 by autodiff of ``tsne_objective``."""
+    notice("tsne_gradient")
+    from ..autodiff import grad, tensor
+    points = tensor(Y, requires_grad=True, dtype=np.float64)
+    return grad(tsne_objective(P, points, exaggeration), [points])[0].data
+
+
+def tsne_objective(P, points, exaggeration=1.0):
+    """t-SNE's objective from its definitions, a scalar Tensor of the map ``points`` (N, d):
+    C_α = α Σ_{i≠j} pᵢⱼ log(1 + ‖yᵢ − yⱼ‖²) + log Z, which is KL(P‖Q) − Σ pᵢⱼ log pᵢⱼ at α = 1."""
+    n, d = points.shape
+    difference = points.reshape(n, 1, d) - points.reshape(1, n, d)
+    one_plus = 1 + (difference * difference).sum(axis=2)
+    Z = (one_plus ** -1 * (1 - np.eye(n))).sum()
+    return exaggeration * (P * one_plus.log()).sum() + Z.log()
