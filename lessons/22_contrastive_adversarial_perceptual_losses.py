@@ -27,7 +27,7 @@ import numpy as np
 import minigrad_ae as mg
 from minigrad_ae import lesson as kit
 import matplotlib.pyplot as plt
-from minigrad_ae import nn
+from minigrad_ae import nn, stand_ins
 from minigrad_ae.lesson import load_lesson_data
 from minigrad_ae.models import Autoencoder, mlp
 from minigrad_ae.nn import functional as F
@@ -51,13 +51,16 @@ def reconstruct(model, X):
 
 # %% [markdown]
 # ## 1. A contrastive loss on codes
-# Give the loss **pairs** of codes z₁, z₂ and a label y per pair (1: similar, e.g. the same digit; 0: dissimilar):
+# Give the loss **pairs** of codes z₁, z₂ (batch, latent) and a label y (batch,) per pair (1: similar, e.g. the same
+# digit; 0: dissimilar); d = ‖z₁ − z₂‖ is a pair's distance and m > 0 a margin (Hadsell, Chopra & LeCun 2006). A
+# similar pair is pulled together; a dissimilar pair is pushed apart until it is m apart, and then left alone —
+# without the margin, pushing apart would have no end. Each pair's term is a square:
+# BEGIN SOLUTION contrastive_pair_loss
 #
-#     ℓ = y·d² + (1 − y)·max(0, m − d)²,     d = ‖z₁ − z₂‖            z₁, z₂ (batch, latent), y (batch,)
+#     ℓ = y·d² + (1 − y)·max(0, m − d)²:   the pull is 2d, the push 2(m − d) while d < m.
 #
-# (Hadsell, Chopra & LeCun 2006). A similar pair is pulled together with force 2d; a dissimilar pair is pushed
-# apart with force 2(m − d) until it is m apart, and then left alone — without the margin, pushing apart would
-# have no end. `F.contrastive_loss(z1, z2, similar, margin)` computes d as √(‖z₁ − z₂‖² + 10⁻²⁴): at d = 0 the
+# END SOLUTION
+# `F.contrastive_loss(z1, z2, similar, margin)` computes d as √(‖z₁ − z₂‖² + 10⁻²⁴): at d = 0 the
 # square root's derivative is infinite, and the tiny constant makes the gradient there 0 instead of 0/0 = NaN.
 # (InfoNCE, the loss of SimCLR, compares each pair against all others in the batch through a softmax instead of
 # a margin; the margin form is the material's, and needs no batch of negatives.)
@@ -70,7 +73,9 @@ z1, z2 = lesson.rng.standard_normal((2, 6, 3))
 pair_labels = np.array([1, 0, 1, 0, 0, 1])
 report = mg.gradcheck(lambda a, b: F.contrastive_loss(a, b, pair_labels, margin=2.0), [z1, z2])
 print(f"contrastive_loss gradcheck: max relative error {report.max_rel_error:.1e}")
-lesson.checks.add("contrastive_loss passes gradcheck (float64): rel err", report.max_rel_error, bool(report))
+solved = not stand_ins.used("contrastive_pair_loss")   # False in a student copy until you write the pair's loss
+lesson.checks.add("contrastive_loss passes gradcheck (float64): rel err",
+                  report.max_rel_error if solved else "not solved yet", not solved or bool(report))
 
 # %% [markdown]
 # **Training with it.** Two autoencoders 64 → 32 → 2 → 32 → 64 (a 2-D code, to look at) from the same start:
@@ -499,7 +504,7 @@ lesson.show(fig, "22_perceptual_accuracy")
 # ## Summary
 # | loss | compares | what it changed here |
 # |---|---|---|
-# | contrastive y·d² + (1 − y)·max(0, m − d)² | pairs of codes | digit clusters in a 2-D code (5-NN accuracy up), reconstruction unchanged |
+# | contrastive, margin m | pairs of codes | digit clusters in a 2-D code (5-NN accuracy up), reconstruction unchanged |
 # | adversarial, saturating λ·log(1 − D(x̂)) | x̂ through a critic | no signal while D rejects: trains as if λ = 0 |
 # | adversarial, non-saturating −λ·log D(x̂) | x̂ through a critic | full signal from the first step |
 # | perceptual ‖Φ(x̂) − Φ(x)‖² + λ‖x̂ − x‖² | x̂ through a frozen Φ | reconstructions recognised more often, higher pixel error |

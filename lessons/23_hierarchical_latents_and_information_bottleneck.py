@@ -44,6 +44,7 @@ import numpy as np
 
 import minigrad_ae as mg
 from minigrad_ae import lesson as kit
+from minigrad_ae import stand_ins
 import matplotlib.pyplot as plt
 from minigrad_ae.models import VAE, HierarchicalVAE, gaussian_kl_between, mutual_information, rate_distortion
 from minigrad_ae.nn import functional as F
@@ -56,9 +57,12 @@ print(f"digits: {len(X_train)} training and {len(X_test)} held-out 8×8 images, 
 
 # %% [markdown]
 # ## 1. The new loss term, checked
-# `gaussian_kl_between(μ, logvar, μₚ, logvarₚ)` is the closed form
-# KL(N(μ, σ²) ‖ N(μₚ, σₚ²)) = ½ Σⱼ (logvarₚ − logvar + (σ² + (μ − μₚ)²)/σₚ² − 1). It is built from autodiff ops,
-# so its gradient reaches the *prior's* parameters as well: the prior network p(z₂|z₁) learns through this term.
+# `gaussian_kl_between(μ, logvar, μₚ, logvarₚ)` is the closed form of KL(N(μ, σ²) ‖ N(μₚ, σₚ²)):
+# BEGIN SOLUTION gaussian_kl_between
+# KL(N(μ, σ²) ‖ N(μₚ, σₚ²)) = ½ Σⱼ (logvarₚ − logvar + (σ² + (μ − μₚ)²)/σₚ² − 1).
+# END SOLUTION
+# It is built from autodiff ops, so its gradient reaches the *prior's* parameters as well: the prior network
+# p(z₂|z₁) learns through this term.
 # We check the backward of all four inputs against central differences in float64 (the test suite does it over
 # random shapes with hypothesis), and that with the prior N(0, I) it is the VAE's `F.gaussian_kl`.
 
@@ -66,10 +70,13 @@ print(f"digits: {len(X_train)} training and {len(X_test)} held-out 8×8 images, 
 four = [lesson.rng.standard_normal((3, 4)) for _ in range(4)]
 report = mg.gradcheck(lambda *t: gaussian_kl_between(*t, reduction="sum"), four)
 print(report)
-lesson.checks.add("gaussian_kl_between passes gradcheck (float64): rel err", report.max_rel_error, bool(report))
+solved = not stand_ins.used("gaussian_kl_between")   # False in a student copy until you write the closed form
+lesson.checks.add("gaussian_kl_between passes gradcheck (float64): rel err",
+                  report.max_rel_error if solved else "not solved yet", not solved or bool(report))
 zeros = np.zeros((3, 4))
 standard_gap = abs(gaussian_kl_between(four[0], four[1], zeros, zeros).item() - F.gaussian_kl(*four[:2]).item())
-lesson.checks.add("against N(0, I) it equals F.gaussian_kl: |difference|", standard_gap, standard_gap < 1e-12)
+lesson.checks.add("against N(0, I) it equals F.gaussian_kl: |difference|",
+                  standard_gap if solved else "not solved yet", not solved or standard_gap < 1e-12)
 
 # %% [markdown]
 # ## 2. The two-level model, term by term

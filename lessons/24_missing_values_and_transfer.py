@@ -8,12 +8,15 @@
 #    has no minimum at all; we show the failure, the package's guards, and the two usual scalings (min-max and
 #    standardisation) with the traps of each.
 # 2. **Missing values.** An autoencoder can fill holes if it is trained on incomplete data with a **masked
-#    reconstruction loss**, which counts only the observed entries:
+#    reconstruction loss**, which counts only the observed entries (mᵢⱼ = 1 where xᵢⱼ is observed, 0 where it
+#    is missing): the mean squared error over the observed entries alone,
+# BEGIN SOLUTION masked_reduction
 #
-#        L = Σᵢⱼ mᵢⱼ (xᵢⱼ − x̂ᵢⱼ)² / Σᵢⱼ mᵢⱼ,     mᵢⱼ = 1 where xᵢⱼ is observed, 0 where it is missing,
+#        L = Σᵢⱼ mᵢⱼ (xᵢⱼ − x̂ᵢⱼ)² / Σᵢⱼ mᵢⱼ,     ∂L/∂x̂ᵢⱼ = 2mᵢⱼ(x̂ᵢⱼ − xᵢⱼ)/Σm,
 #
+# END SOLUTION
 #    with the missing inputs filled (by the column mean) before encoding. `F.mse_loss(x̂, x, mask=m)` computes it
-#    (as do `l1_loss` and both BCEs); a missing entry gets no gradient, ∂L/∂x̂ᵢⱼ = 2mᵢⱼ(x̂ᵢⱼ − xᵢⱼ)/Σm. We compare
+#    (as do `l1_loss` and both BCEs); a missing entry gets no gradient. We compare
 #    it with mean imputation on digits with entries missing completely at random (MCAR) at several rates and with
 #    a missing 4×4 block, measuring the RMSE on the missing entries only.
 # 3. **Transfer.** An encoder pretrained without labels on digits 0–4, reused with a small softmax head for
@@ -29,6 +32,7 @@ import numpy as np
 
 import minigrad_ae as mg
 from minigrad_ae import lesson as kit
+from minigrad_ae import stand_ins
 import matplotlib.pyplot as plt
 from minigrad_ae.lesson import load_lesson_data
 from minigrad_ae.models import Autoencoder, StackedAutoencoder
@@ -200,12 +204,14 @@ x_hat, x_true = check_rng.random((5, 6)), check_rng.random((5, 6))
 column_mask = np.array([1, 0, 1, 1, 0, 1], dtype=bool)
 report = mg.gradcheck(lambda a, b: F.mse_loss(a, b, mask=column_mask), [x_hat, x_true])
 print(report)
-lesson.checks.add("gradcheck mse_loss(mask=) rel err", report.max_rel_error,
-                  report.passed and report.max_rel_error < 1e-8)
+solved = not stand_ins.used("masked_reduction")   # False in a student copy until you write the masked reduction
+lesson.checks.add("gradcheck mse_loss(mask=) rel err", report.max_rel_error if solved else "not solved yet",
+                  not solved or (report.passed and report.max_rel_error < 1e-8))
 t = mg.tensor(x_hat, requires_grad=True)
 F.mse_loss(t, x_true, mask=column_mask).backward()
-lesson.checks.add("masked columns get exactly zero gradient", float(np.abs(t.grad[:, ~column_mask]).max()),
-                  np.all(t.grad[:, ~column_mask] == 0))
+hidden_grad = float(np.abs(t.grad[:, ~column_mask]).max())
+lesson.checks.add("masked columns get exactly zero gradient", hidden_grad if solved else "not solved yet",
+                  not solved or hidden_grad == 0)
 
 # %% [markdown]
 # ## 4. Imputation: a masked autoencoder against the column means

@@ -6,8 +6,8 @@ each point's neighbours near it. The exact method, O(N²) per iteration, with sc
    effective number of neighbours, e^Hᵢ = perplexity, however dense its region (``kernels.tsne_perplexity_search``).
    Then pᵢⱼ = (p_{j|i} + p_{i|j}) / 2N: symmetric, summing to 1.
 2. Map affinities, Student-t with one degree of freedom: qᵢⱼ = wᵢⱼ / Z, wᵢⱼ = 1 / (1 + ‖yᵢ − yⱼ‖²), Z = Σ_{k≠l} wₖₗ.
-3. Minimise C = KL(P‖Q) = Σ pᵢⱼ log(pᵢⱼ / qᵢⱼ) by gradient descent, ∂C/∂yᵢ = 4 Σⱼ (pᵢⱼ − qᵢⱼ) wᵢⱼ (yᵢ − yⱼ)
-   (``kernels.tsne_gradient``), with momentum and per-coordinate gains; P is multiplied by 12 ("early
+3. Minimise C = KL(P‖Q) = Σ pᵢⱼ log(pᵢⱼ / qᵢⱼ) by gradient descent (its gradient: ``kernels.tsne_gradient``,
+   derived in lesson 17), with momentum and per-coordinate gains; P is multiplied by 12 ("early
    exaggeration") for the first 250 iterations so clusters form before they settle.
 """
 import numpy as np

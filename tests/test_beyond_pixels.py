@@ -43,6 +43,7 @@ def code_pairs(draw):
     return z1, z1 + unit * length, np.array(similar).reshape(batch), margin
 
 
+@pytest.mark.contrastive_pair_loss
 @given(case=code_pairs(), reduction=REDUCTIONS, seed=seeds())
 def test_contrastive_value_and_gradient(case, reduction, seed):
     z1, z2, similar, margin = case
@@ -53,6 +54,7 @@ def test_contrastive_value_and_gradient(case, reduction, seed):
     assert_backward_matches(lambda a, b: F.contrastive_loss(a, b, similar, margin, reduction), [z1, z2], seed)
 
 
+@pytest.mark.contrastive_pair_loss
 def test_contrastive_pulls_similar_pairs_and_pushes_dissimilar_ones_only_inside_the_margin():
     z1 = mg.tensor(np.zeros((3, 2)), requires_grad=True)
     z2 = np.array([[0.3, 0.4], [0.3, 0.4], [3.0, 4.0]])   # d = 0.5, 0.5, 5
@@ -61,6 +63,7 @@ def test_contrastive_pulls_similar_pairs_and_pushes_dissimilar_ones_only_inside_
     np.testing.assert_allclose(z1.grad, [[-0.6, -0.8], [2 * 1.5 * 0.6, 2 * 1.5 * 0.8], [0, 0]], rtol=1e-9)
 
 
+@pytest.mark.contrastive_pair_loss
 def test_contrastive_gradient_at_equal_codes_is_finite_and_zero():
     """Without the 1e-24 under the square root, d = √0 would give 0/0 = NaN for a dissimilar pair of equal codes."""
     z1 = mg.tensor(np.ones((2, 3)), requires_grad=True)
@@ -70,6 +73,7 @@ def test_contrastive_gradient_at_equal_codes_is_finite_and_zero():
     np.testing.assert_array_equal(z1.grad, 0)
 
 
+@pytest.mark.contrastive_pair_loss
 def test_contrastive_keeps_float32():
     z = np.ones((4, 2), np.float32)
     assert F.contrastive_loss(z, 2 * z, np.ones(4, bool)).dtype == np.float32

@@ -75,6 +75,17 @@ def test_wrong_answer_fails_with_its_error_and_hints(copy_of):
     assert grade_exercise(wrong, BY_ID["mul_backward"])["status"] == "passed"
 
 
+def test_an_exercise_with_a_compiled_twin_is_graded_on_its_one_block(copy_of):
+    """A module_stub exercise's twin is plain code in the copy: only the block the student writes is graded."""
+    copy = copy_of("twin")
+    answer(copy, "tsne_gradient", "grad = np.zeros_like(Y64)")
+    result = grade_exercise(copy, BY_ID["tsne_gradient"])
+    assert result["status"] == "failed" and result["points"] == 0
+    answer(copy, "tsne_gradient", 'forces = (exaggeration * P - w / Z) * w\n'
+                                  'grad = 4 * np.einsum("ij,ijk->ik", forces, differences)')
+    assert grade_exercise(copy, BY_ID["tsne_gradient"])["status"] == "passed"
+
+
 def test_a_hanging_answer_fails_only_that_exercise(copy_of):
     hanging = copy_of("hanging")
     answer(hanging, "vae_kl_grads", "while True:\n    pass")

@@ -256,3 +256,75 @@ def test_the_power_iteration_apply_and_gradient_norm_stand_ins_match_the_package
     got = stand_ins.gradient_norms(auto, auto.loss(x), layers)
     assert got == pytest.approx(gradient_norms(auto, auto.loss(x)), rel=1e-12)
     assert all(p.grad is None for p in auto.parameters())
+
+
+
+def assert_same_value_gradient_and_dtype(solution, stand_in, arrays, upstream, tolerance):
+    """``stand_in`` against ``solution`` on Tensors made of ``arrays``: output, dtype and every input's gradient."""
+    results = []
+    for fn in (solution, stand_in):
+        inputs = [mg.tensor(a, requires_grad=True, dtype=a.dtype) for a in arrays]
+        out = fn(*inputs)
+        out.backward(upstream.astype(out.dtype))
+        results.append((out, [t.grad for t in inputs]))
+    (expected, expected_grads), (got, got_grads) = results
+    assert got.dtype == expected.dtype == arrays[0].dtype and got.shape == expected.shape
+    np.testing.assert_allclose(got.data, expected.data, rtol=tolerance, atol=tolerance)
+    for got_grad, expected_grad in zip(got_grads, expected_grads):
+        np.testing.assert_allclose(got_grad, expected_grad, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("mask_shape", [(4, 5), (5,)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_masked_reduction_stand_in_matches_masked_in_value_gradient_and_dtype(reduction, mask_shape, dtype):
+    from minigrad_ae.nn.losses import masked
+    rng = np.random.default_rng(3)
+    observed = rng.random(mask_shape) < 0.6
+    observed.flat[0] = True
+    upstream = rng.standard_normal((4, 5) if reduction == "none" else ())
+    assert_same_value_gradient_and_dtype(lambda t: masked("mse_loss", t, observed, reduction),
+                                         lambda t: stand_ins.masked_reduction(t, observed, reduction),
+                                         [rng.standard_normal((4, 5)).astype(dtype)], upstream,
+                                         1e-6 if dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(6, 3), (3,)])
+def test_the_contrastive_stand_in_matches_the_loss_in_value_gradient_and_dtype(shape, dtype):
+    from minigrad_ae.nn import functional as F
+    rng = np.random.default_rng(4)
+    z2 = rng.standard_normal(shape).astype(dtype)
+    z1 = z2.copy()
+    z1[..., 1:] += 1.5 * rng.standard_normal(shape[:-1] + (shape[-1] - 1,)).astype(dtype)   # some inside margin
+    y = (rng.random(shape[:-1]) < 0.5).astype(dtype)
+    if len(shape) > 1:
+        z1[0], y[:2] = z2[0], [0, 1]   # equal codes of a dissimilar pair: gradient 0, not NaN
+    assert_same_value_gradient_and_dtype(lambda a: F.contrastive_loss(a, z2, y, margin=2.0, reduction="none"),
+                                         lambda a: stand_ins.contrastive_pair_loss(a, mg.tensor(z2), y, 2.0),
+                                         [z1], rng.standard_normal(shape[:-1]), 1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(4, 3), (5,)])
+def test_the_gaussian_kl_between_stand_in_matches_the_closed_form_in_value_gradient_and_dtype(shape, dtype):
+    from minigrad_ae.models import gaussian_kl_between
+    rng = np.random.default_rng(5)
+    assert_same_value_gradient_and_dtype(lambda *t: gaussian_kl_between(*t, reduction="none"),
+                                         stand_ins.gaussian_kl_between,
+                                         [rng.uniform(-2, 2, shape).astype(dtype) for _ in range(4)],
+                                         rng.standard_normal(shape[:-1]), 1e-4 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("exaggeration", [1.0, 12.0])
+@pytest.mark.parametrize("d", [2, 3])
+def test_the_tsne_gradient_stand_in_matches_the_reference(d, exaggeration):
+    from minigrad_ae.kernels import tsne_gradient
+    rng = np.random.default_rng(6)
+    affinity = rng.random((15, 15))
+    P = affinity + affinity.T
+    np.fill_diagonal(P, 0)
+    P /= P.sum()
+    Y = rng.standard_normal((15, d))
+    np.testing.assert_allclose(stand_ins.tsne_gradient(P, Y, exaggeration),
+                               tsne_gradient.reference(P, Y, exaggeration, with_kl=False)[0], rtol=1e-12, atol=1e-15)

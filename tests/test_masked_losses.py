@@ -48,6 +48,7 @@ def reduce_masked_np(values, mask, reduction):
     return {"mean": (values * m).sum() / m.sum(), "sum": (values * m).sum(), "none": values * m}[reduction]
 
 
+@pytest.mark.masked_reduction
 @pytest.mark.parametrize("name", LOSSES)
 @given(case=masked_case(), seed=seeds(), reduction=st.sampled_from(REDUCTIONS),
        as_float=st.booleans())
@@ -62,6 +63,7 @@ def test_masked_loss_value_and_gradient(name, case, seed, reduction, as_float):
     assert_backward_matches(lambda a, b: function(a, b, reduction, mask=mask), [x, y], seed)
 
 
+@pytest.mark.masked_reduction
 @pytest.mark.parametrize("name", LOSSES)
 @given(case=masked_case(), seed=seeds())
 def test_hidden_entries_get_no_gradient_and_do_not_change_the_loss(name, case, seed):
@@ -80,6 +82,7 @@ def test_hidden_entries_get_no_gradient_and_do_not_change_the_loss(name, case, s
     assert function(mg.tensor(moved_x), moved_y, mask=mask).item() == loss.item()
 
 
+@pytest.mark.masked_reduction
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("name", LOSSES)
 def test_a_mask_of_ones_is_the_plain_loss(name, reduction):
@@ -90,6 +93,7 @@ def test_a_mask_of_ones_is_the_plain_loss(name, reduction):
                                function(mg.tensor(x), y, reduction).data, rtol=1e-12)
 
 
+@pytest.mark.masked_reduction
 def test_masked_mean_is_over_observed_entries_and_keeps_float32():
     x = mg.tensor(np.array([[1.0, 5.0], [3.0, 7.0]], np.float32), requires_grad=True)
     loss = F.mse_loss(x, np.zeros((2, 2), np.float32), mask=np.array([[True, False], [True, False]]))
@@ -98,6 +102,7 @@ def test_masked_mean_is_over_observed_entries_and_keeps_float32():
     np.testing.assert_array_equal(x.grad, [[1.0, 0.0], [3.0, 0.0]])   # 2(x − y)/Σm where observed
 
 
+@pytest.mark.masked_reduction
 @pytest.mark.parametrize("module, function", [(nn.MSELoss, F.mse_loss), (nn.L1Loss, F.l1_loss),
                                               (nn.BCELoss, F.binary_cross_entropy),
                                               (nn.BCEWithLogitsLoss, F.binary_cross_entropy_with_logits)])

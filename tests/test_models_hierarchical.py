@@ -19,6 +19,7 @@ REDUCTIONS = ("sum", "mean", "none")
 # ---------------------------------------------------------------- KL(N(μ, σ²) ‖ N(μₚ, σₚ²))
 
 
+@pytest.mark.gaussian_kl_between
 @settings(deadline=None, max_examples=60)
 @given(shapes(min_dims=1, max_dims=2), st.sampled_from(REDUCTIONS), seeds(), st.data())
 def test_gaussian_kl_between_backward_matches_central_differences(shape, reduction, seed, data):
@@ -26,6 +27,7 @@ def test_gaussian_kl_between_backward_matches_central_differences(shape, reducti
     assert_backward_matches(lambda *t: gaussian_kl_between(*t, reduction=reduction), inputs, seed=seed)
 
 
+@pytest.mark.gaussian_kl_between
 @settings(deadline=None, max_examples=30)
 @given(shapes(min_dims=1, max_dims=2), st.sampled_from(REDUCTIONS), st.data())
 def test_gaussian_kl_between_a_standard_prior_is_gaussian_kl_and_zero_only_at_the_prior(shape, reduction, data):
@@ -37,6 +39,7 @@ def test_gaussian_kl_between_a_standard_prior_is_gaussian_kl_and_zero_only_at_th
     assert np.all(gaussian_kl_between(mu, logvar, mu + 0.1, logvar, "none").data > 0)
 
 
+@pytest.mark.gaussian_kl_between
 def test_gaussian_kl_between_matches_monte_carlo():
     rng = np.random.default_rng(0)
     mu, logvar, prior_mu, prior_logvar = rng.normal(size=3), rng.uniform(-1, 1, 3), rng.normal(size=3), \

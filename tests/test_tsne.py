@@ -34,8 +34,8 @@ def random_P(rng, n, zero_share=0.3, dtype=np.float64):
 
 
 def exaggerated_objective(P, Y, alpha):
-    """C_α(Y) = −α Σ_{i≠j} pᵢⱼ log wᵢⱼ + log Z + α Σ pᵢⱼ log pᵢⱼ, whose gradient is 4 Σⱼ (α pᵢⱼ − qᵢⱼ) wᵢⱼ (yᵢ − yⱼ);
-    at α = 1 it is KL(P‖Q). Written from the definitions, independently of both kernels."""
+    """C_α(Y) = −α Σ_{i≠j} pᵢⱼ log wᵢⱼ + log Z + α Σ pᵢⱼ log pᵢⱼ, whose gradient the kernels compute with P scaled
+    by α; at α = 1 it is KL(P‖Q). Written from the definitions, independently of both kernels."""
     n = len(Y)
     off = ~np.eye(n, dtype=bool)
     squared = ((Y[:, None, :] - Y[None, :, :]) ** 2).sum(axis=2)
@@ -45,6 +45,7 @@ def exaggerated_objective(P, Y, alpha):
     return float(-alpha * np.sum(p * np.log(w)) + np.log(w.sum()) + alpha * np.sum(p[linked] * np.log(p[linked])))
 
 
+@pytest.mark.tsne_gradient
 # ---------------------------------------------------------------- the gradient kernel
 @needs_numba
 @given(n=st.integers(2, 40), d=st.integers(1, 4), dtype=st.sampled_from([np.float32, np.float64]), seed=SEEDS,
@@ -70,6 +71,7 @@ def test_gradient_kernel_matches_its_reference(n, d, dtype, seed, exaggeration, 
         assert np.isnan(got_kl) and np.isnan(want_kl)
 
 
+@pytest.mark.tsne_gradient
 @settings(max_examples=15)
 @given(n=st.integers(2, 7), d=st.integers(1, 3), seed=SEEDS, exaggeration=st.sampled_from([1.0, 4.0, 12.0]))
 def test_gradient_is_the_derivative_of_the_objective(n, d, seed, exaggeration):
@@ -88,6 +90,7 @@ def test_gradient_is_the_derivative_of_the_objective(n, d, seed, exaggeration):
         assert kl == pytest.approx(exaggerated_objective(P, Y, 1.0), rel=1e-12, abs=1e-14)
 
 
+@pytest.mark.tsne_gradient
 def test_kl_is_zero_when_q_equals_p():
     """Q is P exactly when P is made from the embedding's own Student-t affinities."""
     Y = np.random.default_rng(0).standard_normal((12, 2))
@@ -199,6 +202,7 @@ def test_tsne_separates_clusters_and_records_a_falling_kl():
     np.testing.assert_array_equal(history[-1][1], Y)
 
 
+@pytest.mark.tsne_gradient
 @needs_numba
 def test_tsne_follows_the_reference_kernels(monkeypatch):
     """The numba kernels and the NumPy references give the same embedding. A short run: rounding differences
@@ -271,7 +275,8 @@ def test_numba_disable_jit_runs_the_tsne_loops_as_python():
             "    print(np.allclose(g, r, atol=1e-12), np.isclose(kl, kl_r))\n"
             "D = squared_distances(Y); print(np.allclose(K.tsne_perplexity_search.compiled(D, 3.0)[0],"
             " K.tsne_perplexity_search.reference(D, 3.0)[0]))\n"
-            "from minigrad_ae.kernels.tsne import _pairs_2d; print(type(_pairs_2d._compiled).__name__)")
+            "from minigrad_ae.kernels.tsne import _perplexity_search_loop as loop; "
+            "print(type(loop._compiled).__name__)")
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "MINIGRAD_AE_NUMBA": "1"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -191,3 +191,68 @@ def gradient_norms(rng):
     if not (cut["encoder.0"] == cut["encoder.2"] == 0.0 and all(isinstance(v, float) for v in got.values())):
         return float("inf"), f"a layer the gradient does not reach must read 0.0 (a float); got {cut}"
     return mg.relative_error(np.array(list(got.values())), np.array(expected)), "norms against autodiff's gradients"
+
+
+def masked_reduction(rng):
+    from minigrad_ae.nn import functional as F
+    x, y = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    columns, entries = rng.random(5) < 0.6, rng.random((4, 5)) < 0.5
+    columns[0], entries[0, 0] = True, True   # at least one observed entry in each mask
+    squared = (x - y) ** 2
+    for mask in (columns, entries):
+        kept = np.where(np.broadcast_to(mask, squared.shape), squared, 0.0)
+        for reduction, expected in (("mean", kept.sum() / np.broadcast_to(mask, squared.shape).sum()),
+                                    ("sum", kept.sum()), ("none", kept)):
+            got = F.mse_loss(x, y, reduction=reduction, mask=mask).data
+            if np.shape(got) != np.shape(expected) or not np.allclose(got, expected, rtol=1e-12, atol=0):
+                return float("inf"), (f"mse_loss(x, y, reduction={reduction!r}, mask of shape {mask.shape}): value "
+                                      f"{np.round(got, 6)}, expected {np.round(expected, 6)}")
+
+    def loss(reduction, mask):   # named inputs, so the feedback says which one is off
+        return lambda input, target: F.mse_loss(input, target, reduction=reduction, mask=mask)
+    return max((gradient_check(loss(r, m), [x, y]) for r in ("mean", "sum", "none") for m in (columns, entries)),
+               key=lambda result: result[0])
+
+
+def contrastive_pair_loss(rng):
+    from minigrad_ae.nn import functional as F
+    z1 = rng.standard_normal((6, 3))
+    direction = rng.standard_normal((6, 3))
+    lengths = np.array([0.5, 1.2, 3.0, 0.4, 1.4, 2.6])   # inside and beyond the margin 2, away from d = m
+    z2 = z1 + direction / np.linalg.norm(direction, axis=1, keepdims=True) * lengths[:, None]
+    similar = np.array([1, 1, 1, 0, 0, 0])
+    expected = np.where(similar == 1, lengths ** 2, np.maximum(0, 2.0 - lengths) ** 2)
+    got = F.contrastive_loss(z1, z2, similar, margin=2.0, reduction="none").data
+    if np.shape(got) != expected.shape or not np.allclose(got, expected, rtol=1e-10, atol=0):
+        return float("inf"), (f"pairs at distances {lengths} (margin 2, similar {similar}): losses {np.round(got, 6)}, "
+                              f"expected {np.round(expected, 6)}")
+    return gradient_check(lambda z1, z2: F.contrastive_loss(z1, z2, similar, margin=2.0, reduction="none"), [z1, z2])
+
+
+def gaussian_kl_between(rng):
+    from minigrad_ae.models import gaussian_kl_between as kl_between
+    mu, logvar, prior_mu, prior_logvar = (rng.uniform(-1.5, 1.5, (4, 3)) for _ in range(4))
+    variance, prior_variance = np.exp(logvar), np.exp(prior_logvar)
+    expected = 0.5 * (prior_logvar - logvar + (variance + (mu - prior_mu) ** 2) / prior_variance - 1).sum(axis=-1)
+    got = kl_between(mu, logvar, prior_mu, prior_logvar, reduction="none").data
+    if np.shape(got) != expected.shape or not np.allclose(got, expected, rtol=1e-12, atol=0):
+        return float("inf"), (f"KL per row for inputs (4, 3): {np.round(got, 6)}, expected {np.round(expected, 6)}"
+                               " (the KL between two diagonal Gaussians, summed over the latent axis)")
+    return gradient_check(lambda mu, logvar, prior_mu, prior_logvar:
+                          kl_between(mu, logvar, prior_mu, prior_logvar, reduction="none"),
+                          [mu, logvar, prior_mu, prior_logvar])
+
+
+def tsne_gradient(rng):
+    from minigrad_ae.kernels import tsne_gradient as kernel
+    from minigrad_ae.stand_ins.substitutes import tsne_objective
+    affinity = rng.random((12, 12))
+    P = affinity + affinity.T
+    np.fill_diagonal(P, 0)
+    P /= P.sum()
+    Y = rng.standard_normal((12, 2))
+
+    def objective(alpha):   # a function of Y alone, so the feedback names it
+        return lambda Y: tsne_objective(P, Y, alpha)
+    return max((against_numeric((kernel.reference(P, Y, alpha, with_kl=False)[0],), objective(alpha), [Y])
+                for alpha in (1.0, 12.0)), key=lambda result: result[0])

@@ -316,6 +316,20 @@ EXERCISES = (
              "int; 0 if it never fits), in closed form.",
              ("The first position starts at 0; how far can the start move and still fit?",),
              stub=_call("return stand_ins.conv_output_size(size, kernel, stride, padding)")),
+    # ---------------------------------------------------------------- lesson 17: t-SNE
+    Exercise("tsne_gradient", 17, "autoencoder", 2, "minigrad_ae/kernels/tsne.py", "tsne_gradient_reference",
+             "In tsne_gradient_reference(P, Y, exaggeration=1.0, with_kl=True): grad, the float64 array (N, d) "
+             "∂C/∂Y of t-SNE's objective C = KL(P‖Q) for the map Y (N, d), with P scaled by α = exaggeration "
+             "(the module docstring defines w, Z and Q). Above the block: P and Y64 (float64), differences "
+             "(N, N, d) with [i, j] = yᵢ − yⱼ, w (N, N) with a zero diagonal, and Z. NumPy only, no loop over "
+             "points. (The numba twin of this function is left out of your copy: t-SNE runs your code.)",
+             ("Write C = Σ pᵢⱼ log pᵢⱼ − Σ pᵢⱼ log wᵢⱼ + log Z (Σ pᵢⱼ = 1) and differentiate with respect to one "
+              "yᵢ: the pair (i, j) appears twice in each sum, as (i, j) and (j, i).",
+              "What is ∂wᵢⱼ/∂yᵢ in terms of wᵢⱼ itself? One einsum over j then gives every row at once."),
+             stub=_call("grad = stand_ins.tsne_gradient(P, Y64, exaggeration)"),
+             module_stub="# The numba twin of tsne_gradient_reference is not in this copy: t-SNE runs your code.\n"
+                         "def tsne_gradient_compiled(*args, **kwargs):\n"
+                         "    return tsne_gradient_reference(*args, **kwargs)"),
     # ---------------------------------------------------------------- lesson 18: gradients of gradients
     Exercise("lesson18_power_iteration", 18, "autodiff", 2, "lessons/18_gradients_of_gradients.py", "sharpness",
              "In lesson 18: sharpness(loss, theta, iterations=20), the Hessian's largest eigenvalue λ_max at theta "
@@ -347,6 +361,42 @@ EXERCISES = (
              "model's .grad must be cleared before and after, so training is not disturbed.",
              ("Which Module method clears the gradients? Which attribute holds a weight's gradient after backward?",),
              stub=_call("return stand_ins.gradient_norms(model, loss, layers)")),
+    # ---------------------------------------------------------------- lesson 22: losses beyond pixels
+    Exercise("contrastive_pair_loss", 22, "autoencoder", 1, "minigrad_ae/nn/beyond_pixels.py", "contrastive_loss",
+             "In contrastive_loss: per_pair, the Tensor (batch,) of each pair's loss ℓᵢ (Hadsell, Chopra & LeCun "
+             "2006), from the codes z1, z2 (batch, latent), the labels y (batch,) (1.0 similar, 0.0 dissimilar, "
+             "z1's float dtype) and the float margin m > 0. Use the distance dᵢ = √(Σⱼ (z1ᵢⱼ − z2ᵢⱼ)² + "
+             "DISTANCE_EPS). A similar pair pays its squared distance; a dissimilar pair pays the square of how "
+             "far its distance falls short of m, and nothing once it is m or more apart. Autodiff ops only, no "
+             "loop over pairs; the reduction is applied below the block.",
+             ("y is 0 or 1: a sum of two terms, each multiplied by y or by 1 − y, picks one per pair.",
+              "Which Tensor method is max(0, ·)? Keep the exact squared distance for the similar pairs: no root."),
+             stub=_call("per_pair = stand_ins.contrastive_pair_loss(z1, z2, y, margin)")),
+    # ---------------------------------------------------------------- lesson 23: hierarchical latents
+    Exercise("gaussian_kl_between", 23, "autoencoder", 2, "minigrad_ae/models/hierarchical.py",
+             "gaussian_kl_between",
+             "In gaussian_kl_between: per_row, the Tensor of KL(N(μ, e^logvar) ‖ N(μₚ, e^logvarₚ)) between two "
+             "diagonal Gaussians in closed form, summed over the last (latent) axis: shape (batch,) for inputs "
+             "(batch, latent), () for (latent,). mu, logvar, prior_mu, prior_logvar are Tensors of one shape; "
+             "use autodiff ops only, so the gradient reaches all four (the prior is learned). The reduction over "
+             "the batch is applied below the block.",
+             ("The units are independent: the KL is a sum of one-dimensional KLs. Write the log-density ratio "
+              "log q(z) − log p(z) of two 1-d Gaussians and take its expectation under q.",
+              "Under q, E[(z − μ)²] = σ² and E[(z − μₚ)²] = σ² + (μ − μₚ)². Check: with μₚ = logvarₚ = 0 it is "
+              "F.gaussian_kl, and it is 0 when the two Gaussians are equal."),
+             stub=_call("per_row = stand_ins.gaussian_kl_between(mu, logvar, prior_mu, prior_logvar)")),
+    # ---------------------------------------------------------------- lesson 24: missing values
+    Exercise("masked_reduction", 24, "autoencoder", 1, "minigrad_ae/nn/losses.py", "masked",
+             "In masked(name, elementwise, mask, reduction, *data): reduce the Tensor `elementwise` (ℓ, the "
+             "per-element losses) over the observed entries only. `observed` is a bool array that broadcasts to "
+             "ℓ's shape (True where a value is observed) and `count` the number of observed entries of ℓ, both "
+             "computed above the block. Return, as a Tensor of ℓ's dtype: for 'mean' the mean over the observed "
+             "entries, for 'sum' their sum, for 'none' an array of ℓ's shape with every hidden entry 0. A hidden "
+             "entry must get exactly zero gradient.",
+             ("A bool array turned into 0s and 1s of ℓ's dtype keeps or drops an entry by multiplication, and "
+              "autodiff then drops its gradient too.",
+              "The mean over the observed entries divides by how many there are, not by ℓ's size."),
+             stub=_call("return stand_ins.masked_reduction(elementwise, observed, reduction)")),
 )
 
 BY_ID = {exercise.id: exercise for exercise in EXERCISES}

@@ -42,6 +42,13 @@ def enclosing_function(lines, first):
     return None
 
 
+def is_twin(exercise, lines, first):
+    """Whether the block starting at line ``first`` is a module-level block of an exercise with a ``module_stub``
+    (a compiled twin of the answer): the copy holds plain code there, nothing to grade."""
+    indent = BEGIN.match(lines[first])["indent"]
+    return not indent and bool(exercise.module_stub) and enclosing_function(lines, first) is None
+
+
 def stub_for(exercise, lines, first, path):
     """The stub code of the block starting at line ``first``: the generic one inside an op's ``backward``."""
     if enclosing_function(lines, first) == "backward":
@@ -75,7 +82,7 @@ def student_text(text, selected, registry, path="<text>"):
             lines[first:last + 1] = inside
             continue
         indent = BEGIN.match(lines[first])["indent"]
-        if not indent and selected[exercise_id].module_stub and enclosing_function(lines, first) is None:
+        if is_twin(selected[exercise_id], lines, first):
             lines[first:last + 1] = [f"{line}\n" for line in selected[exercise_id].module_stub.splitlines()]
             continue
         if is_text(inside):

@@ -5,20 +5,14 @@ p_{j|i} = exp(−βᵢ Dᵢⱼ) / Σ_{k≠i} exp(−βᵢ Dᵢₖ) (p_{i|i} = 0)
 Hᵢ = −Σⱼ p_{j|i} log p_{j|i} is log(perplexity).
 
 Gradient, ``tsne_gradient``: for N points yᵢ ∈ ℝᵈ (Y, shape (N, d)) and P (N, N) symmetric, zero on the diagonal,
-summing to 1 (``tsne.joint_probabilities``),
+summing to 1 (``tsne.joint_probabilities``), the gradient ∂C/∂Y (N, d) of
 
     wᵢⱼ = 1 / (1 + ‖yᵢ − yⱼ‖²)  (Student-t, one degree of freedom),   Z = Σ_{i≠j} wᵢⱼ,   qᵢⱼ = wᵢⱼ / Z
-    C = KL(P‖Q) = Σ_{i≠j} pᵢⱼ log(pᵢⱼ / qᵢⱼ)
-    ∂C/∂yᵢ = 4 Σⱼ (α pᵢⱼ − qᵢⱼ) wᵢⱼ (yᵢ − yⱼ)      (α = early exaggeration: P scaled by α, 1 for C itself)
+    C = KL(P‖Q) = Σ_{i≠j} pᵢⱼ log(pᵢⱼ / qᵢⱼ)     (early exaggeration α: P scaled by α in the gradient, 1 for C itself)
 
 The reference builds the N×N arrays (26 MB each in float64 for N = 1,797) and makes ~15 passes over them. The
-numba loop visits each pair i < j once, row by row, and keeps nothing of size N² but P. Z is only known after
-the last pair, so it splits the gradient into the two sums it can accumulate on the way,
-
-    Aᵢ = Σⱼ pᵢⱼ wᵢⱼ (yᵢ − yⱼ),   Rᵢ = Σⱼ wᵢⱼ² (yᵢ − yⱼ),   ∂C/∂yᵢ = 4 (α Aᵢ − Rᵢ / Z)   (as qᵢⱼ wᵢⱼ = wᵢⱼ² / Z)
-
-and a pair adds its terms to row i and subtracts them from row j. Both compute in float64 whatever the input
-type (each sum runs over N terms) and return the gradient in Y's type.
+numba loop visits each pair i < j once, row by row, and keeps nothing of size N² but P. Both compute in float64
+whatever the input type (each sum runs over N terms) and return the gradient in Y's type.
 """
 import numpy as np
 
@@ -122,8 +116,12 @@ def tsne_gradient_reference(P, Y, exaggeration=1.0, with_kl=True):
     w = 1 / (1 + np.einsum("ijk,ijk->ij", differences, differences))
     np.fill_diagonal(w, 0)                                           # no pair (i, i)
     Z = w.sum()
+    # BEGIN SOLUTION tsne_gradient
+    # ∂C/∂yᵢ = 4 Σⱼ (α pᵢⱼ − qᵢⱼ) wᵢⱼ (yᵢ − yⱼ): C = −Σ pᵢⱼ log wᵢⱼ + log Z + const, and ∂wᵢⱼ/∂yᵢ = −2wᵢⱼ²(yᵢ − yⱼ);
+    # each pair appears twice, as (i, j) and (j, i), hence 4, not 2
     forces = (exaggeration * P - w / Z) * w                          # (α pᵢⱼ − qᵢⱼ) wᵢⱼ
     grad = 4 * np.einsum("ij,ijk->ik", forces, differences)
+    # END SOLUTION
     kl = np.nan
     if with_kl:
         linked = P > 0                                               # 0 · log 0 = 0
@@ -131,6 +129,12 @@ def tsne_gradient_reference(P, Y, exaggeration=1.0, with_kl=True):
     return grad.astype(Y.dtype, copy=False), kl
 
 
+# BEGIN SOLUTION tsne_gradient
+# ∂C/∂yᵢ = 4 Σⱼ (α pᵢⱼ − qᵢⱼ) wᵢⱼ (yᵢ − yⱼ). Z is only known after the last pair, so the loops split it into
+# the two sums they can accumulate on the way,
+#     Aᵢ = Σⱼ pᵢⱼ wᵢⱼ (yᵢ − yⱼ),   Rᵢ = Σⱼ wᵢⱼ² (yᵢ − yⱼ),   ∂C/∂yᵢ = 4 (α Aᵢ − Rᵢ / Z)   (as qᵢⱼ wᵢⱼ = wᵢⱼ² / Z)
+# and a pair adds its terms to row i and subtracts them from row j.
+#
 # Loop indices are unsigned: numba wraps a negative signed index around (x[-1] is the last element), and LLVM
 # cannot see through that select, so a loop that both reads and updates arrays by it stays scalar ("unsafe
 # indirect dependence"). Unsigned, the j loops vectorise (4 pairs per AVX2 instruction): 3-4x faster.
@@ -224,6 +228,7 @@ def tsne_gradient_compiled(P, Y, exaggeration=1.0, with_kl=True):
     # C = Σ_{i≠j} pᵢⱼ log(pᵢⱼ (1 + ‖yᵢ − yⱼ‖²) Z) = 2 Σ_{i<j} pᵢⱼ log(pᵢⱼ (1 + ‖yᵢ − yⱼ‖²)) + (Σ_{i≠j} pᵢⱼ) log Z
     kl = 2 * kl_sum + 2 * p_sum * np.log(Z) if with_kl else np.nan
     return np.ascontiguousarray(grad, dtype=Y.dtype), float(kl)
+# END SOLUTION
 
 
 tsne_perplexity_search = Kernel(tsne_perplexity_search_reference, tsne_perplexity_search_compiled)

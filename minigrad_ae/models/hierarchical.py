@@ -22,9 +22,9 @@ from .vae import VAE
 
 
 def gaussian_kl_between(mu, logvar, prior_mu, prior_logvar, reduction="sum"):
-    """KL(N(μ, e^logvar) ‖ N(μₚ, e^logvarₚ)) = ½ Σⱼ (logvarₚ − logvar + (e^logvar + (μ − μₚ)²) / e^logvarₚ − 1)
-    per row of (batch, latent), all four of one shape; then summed over the batch ('sum'), averaged ('mean') or
-    per sample ('none'). With μₚ = logvarₚ = 0 it is ``F.gaussian_kl``. Built from autodiff ops, so the gradients
+    """KL(N(μ, e^logvar) ‖ N(μₚ, e^logvarₚ)) between two diagonal Gaussians, in closed form (lesson 23), per row of
+    (batch, latent), all four of one shape; then summed over the batch ('sum'), averaged ('mean') or per sample
+    ('none'). With μₚ = logvarₚ = 0 it is ``F.gaussian_kl``. Built from autodiff ops, so the gradients
     reach the prior's parameters too (a learned prior trains through this term)."""
     name = "gaussian_kl_between"
     check_reduction(name, reduction)
@@ -38,8 +38,13 @@ def gaussian_kl_between(mu, logvar, prior_mu, prior_logvar, reduction="sum"):
                          f"or (latent,); got {got}. Pass the prior's parameters for each row, e.g. "
                          "np.broadcast_to(prior_mu, mu.shape).")
     check_not_empty(name, mu.shape[:-1], reduction, "mu")
+    # BEGIN SOLUTION gaussian_kl_between
+    # KL = ½ Σⱼ (logvarₚ − logvar + (e^logvar + (μ − μₚ)²) / e^logvarₚ − 1): the units are independent, so the KL
+    # is a sum of one-dimensional ones, each E_q[log q − log p] of two quadratics in z.
     per_unit = prior_logvar - logvar + (logvar.exp() + (mu - prior_mu) ** 2) / prior_logvar.exp() - 1
-    return reduce(0.5 * per_unit.sum(axis=-1), reduction)
+    per_row = 0.5 * per_unit.sum(axis=-1)
+    # END SOLUTION
+    return reduce(per_row, reduction)
 
 
 class HierarchicalVAE(VAE):

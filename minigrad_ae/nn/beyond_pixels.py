@@ -21,9 +21,8 @@ ADVERSARIAL_FORMS = ("non_saturating", "saturating")
 
 def contrastive_loss(z1, z2, similar, margin=1.0, reduction="mean"):
     """Contrastive loss on pairs of codes (Hadsell, Chopra & LeCun 2006): similar pairs are pulled together,
-    dissimilar ones pushed at least ``margin`` m apart, then left alone:
-
-        ℓᵢ = yᵢ·dᵢ² + (1 − yᵢ)·max(0, m − dᵢ)²,   dᵢ = ‖z₁ᵢ − z₂ᵢ‖ = √(Σⱼ (z₁ᵢⱼ − z₂ᵢⱼ)² + 10⁻²⁴)
+    dissimilar ones pushed at least ``margin`` m apart, then left alone; each pair's term ℓᵢ is a square of the
+    distance dᵢ = ‖z₁ᵢ − z₂ᵢ‖ = √(Σⱼ (z₁ᵢⱼ − z₂ᵢⱼ)² + 10⁻²⁴) or of how far it falls short of m (lesson 22).
 
     z1, z2 (batch, latent): row i of each is pair i ((latent,) for one pair); ``similar`` y (batch,) (or ()):
     1 or True for a similar pair, 0 or False for a dissimilar one, e.g. ``labels1 == labels2``. The 10⁻²⁴ keeps
@@ -44,9 +43,13 @@ def contrastive_loss(z1, z2, similar, margin=1.0, reduction="mean"):
                          f"{np.unique(y[~np.isin(y, (0, 1))])[:5]}; from class labels write "
                          "similar = (labels1 == labels2).")
     y = y.astype(z1.dtype if z1.dtype.kind == "f" else np.float32)
+    # BEGIN SOLUTION contrastive_pair_loss
+    # ℓ = y·d² + (1 − y)·max(0, m − d)²: y is 0 or 1, so one product picks each pair's term; d² needs no root.
     squared = ((z1 - z2) ** 2).sum(axis=-1)
     distance = (squared + DISTANCE_EPS).sqrt()
-    return reduce(y * squared + (1 - y) * (margin - distance).relu() ** 2, reduction)
+    per_pair = y * squared + (1 - y) * (margin - distance).relu() ** 2
+    # END SOLUTION
+    return reduce(per_pair, reduction)
 
 
 def adversarial_reconstruction_loss(input, target, fake_logits, weight=0.01, form="non_saturating",

@@ -146,9 +146,10 @@ def gaussian_kl(mu, logvar, reduction="sum"):
 
 def masked(name, elementwise, mask, reduction, *data):
     """Reduce per-element losses ℓ over the entries ``mask`` keeps (1 or True: observed; 0 or False: missing):
-    L = Σ m⊙ℓ / Σ m ('mean'), Σ m⊙ℓ ('sum'), m⊙ℓ ('none'). The mask broadcasts to ℓ's shape (a (features,) mask
-    hides whole columns). A hidden entry gets no gradient: ∂L/∂x = m⊙∂ℓ/∂x / Σ m. The losses call it for their
-    ``mask=`` argument; ``data`` (their input and target) must not hold NaN where the mask hides it."""
+    'mean' is the mean over the observed entries only, 'sum' their sum, 'none' ℓ with the hidden entries zeroed
+    (ℓ's shape). The mask broadcasts to ℓ's shape (a (features,) mask hides whole columns); a hidden entry gets no
+    gradient. The losses call it for their ``mask=`` argument; ``data`` (their input and target) must not hold NaN
+    where the mask hides it."""
     observed = _observed(name, mask, elementwise.shape)
     for tensor in data:   # NaN is how missing values usually arrive, and 0·NaN is NaN, in the loss and its gradient
         hidden_nan = np.isnan(tensor.data) & ~observed
@@ -160,10 +161,14 @@ def masked(name, elementwise, mask, reduction, *data):
     if reduction == "mean" and count == 0:
         raise ValueError(f"{name}: the mask hides every entry; the mean over no observed entries is undefined. "
                          "Check the mask (1 or True where a value is observed), or use reduction='sum'.")
+    # BEGIN SOLUTION masked_reduction
+    # L = Σ m⊙ℓ / Σ m ('mean'), Σ m⊙ℓ ('sum'), m⊙ℓ ('none'): multiplying by m zeroes a hidden entry's value and,
+    # by the product rule, its gradient (∂L/∂x = m⊙∂ℓ/∂x / Σ m).
     kept = elementwise * observed.astype(elementwise.dtype)
     if reduction == "none":
         return kept
     return kept.sum() / count if reduction == "mean" else kept.sum()
+    # END SOLUTION
 
 
 def _observed(name, mask, shape):

@@ -17,13 +17,15 @@ so a lesson can report its own check of an exercise as "not solved yet" instead 
 from .notices import NotSolvedError, calls, notice, used
 from .vjp import missing_kernel, vjp
 from .substitutes import (adam_update, apply_post_order, autodiff_grads, central_differences, contractive_grads,
-                          conv_output_size, cyclic_height_and_scale, dae_bias_grad, gaussian_kl_grads, gradient_norms,
-                          kaiming_gain, linear_ae_grads, masking_noise, nearest_codes, reparameterization_grads,
-                          residual_jacobian, roc_curve, scatter, sharpness, sparse_ae_delta, squared_distances,
-                          topological_order, unbroadcast)
+                          contrastive_pair_loss, conv_output_size, cyclic_height_and_scale, dae_bias_grad,
+                          gaussian_kl_between, gaussian_kl_grads, gradient_norms, kaiming_gain, linear_ae_grads,
+                          masked_reduction, masking_noise, nearest_codes, reparameterization_grads, residual_jacobian,
+                          roc_curve, scatter, sharpness, sparse_ae_delta, squared_distances, topological_order,
+                          tsne_gradient, unbroadcast)
 
 __all__ = ["NotSolvedError", "adam_update", "apply_post_order", "autodiff_grads", "calls", "central_differences",
-           "contractive_grads", "conv_output_size", "cyclic_height_and_scale", "dae_bias_grad", "gaussian_kl_grads",
-           "gradient_norms", "kaiming_gain", "linear_ae_grads", "masking_noise", "missing_kernel", "nearest_codes",
-           "notice", "reparameterization_grads", "residual_jacobian", "roc_curve", "scatter", "sharpness",
-           "sparse_ae_delta", "squared_distances", "topological_order", "unbroadcast", "used", "vjp"]
+           "contractive_grads", "contrastive_pair_loss", "conv_output_size", "cyclic_height_and_scale",
+           "dae_bias_grad", "gaussian_kl_between", "gaussian_kl_grads", "gradient_norms", "kaiming_gain",
+           "linear_ae_grads", "masked_reduction", "masking_noise", "missing_kernel", "nearest_codes", "notice",
+           "reparameterization_grads", "residual_jacobian", "roc_curve", "scatter", "sharpness", "sparse_ae_delta",
+           "squared_distances", "topological_order", "tsne_gradient", "unbroadcast", "used", "vjp"]

@@ -303,3 +303,62 @@ def gradient_norms(model, loss, layers):
     found = grad(loss, [m.weight for _, m in layers], allow_unused=True)
     return {name: 0.0 if g is None else float(np.sqrt(np.sum(np.square(g.data, dtype=np.float64))))
             for (name, _), g in zip(layers, found)}
+
+
+def masked_reduction(elementwise, observed, reduction):
+    """Exercise ``masked_reduction``: the observed entries of the Tensor ``elementwise`` picked out by indexing
+    with the broadcast mask, then averaged or summed; for 'none', put back in place by the adjoint of that index
+    (a scatter into zeros) — instead of one product with the mask."""
+    notice("masked_reduction")
+    from ..autodiff import ops
+    where = np.broadcast_to(observed, elementwise.shape)
+    picked = elementwise[where]
+    if reduction == "none":
+        return ops.scatter_add(picked, where, elementwise.shape)
+    return picked.mean() if reduction == "mean" else picked.sum()
+
+
+def contrastive_pair_loss(z1, z2, y, margin):
+    """Exercise ``contrastive_pair_loss``: each pair's term chosen by its label with ``where`` — the squared
+    distance, or the square of the margin minus the distance clipped at the margin — instead of one blend."""
+    notice("contrastive_pair_loss")
+    from ..autodiff import ops
+    from ..nn.beyond_pixels import DISTANCE_EPS
+    squared = ((z1 - z2) * (z1 - z2)).sum(axis=-1)
+    shortfall = margin - (squared + DISTANCE_EPS).sqrt().clip(hi=margin)
+    return ops.where(y == 1, squared, shortfall * shortfall)
+
+
+def gaussian_kl_between(mu, logvar, prior_mu, prior_logvar):
+    """Exercise ``gaussian_kl_between``: KL = E_q[log q(z) − log p(z)] per unit by three-point Gauss–Hermite
+    quadrature over q = N(μ, e^logvar) (exact: the integrand is a quadratic in z), summed over each row, instead
+    of the closed form."""
+    notice("gaussian_kl_between")
+    nodes, weights = np.polynomial.hermite.hermgauss(3)
+
+    def log_density(z, mean, log_variance):
+        return -0.5 * (math.log(2 * math.pi) + log_variance + (z - mean) ** 2 / log_variance.exp())
+    per_unit = 0
+    for node, weight in zip(nodes, weights):
+        z = mu + (0.5 * logvar).exp() * (math.sqrt(2) * node)
+        per_unit = per_unit + weight / math.sqrt(math.pi) * (log_density(z, mu, logvar)
+                                                            - log_density(z, prior_mu, prior_logvar))
+    return per_unit.sum(axis=-1)
+
+
+def tsne_gradient(P, Y, exaggeration):
+    """Exercise ``tsne_gradient``: ∂C_α/∂Y (N, d) in float64 by autodiff of ``tsne_objective``."""
+    notice("tsne_gradient")
+    from ..autodiff import grad, tensor
+    points = tensor(Y, requires_grad=True, dtype=np.float64)
+    return grad(tsne_objective(P, points, exaggeration), [points])[0].data
+
+
+def tsne_objective(P, points, exaggeration=1.0):
+    """t-SNE's objective from its definitions, a scalar Tensor of the map ``points`` (N, d):
+    C_α = α Σ_{i≠j} pᵢⱼ log(1 + ‖yᵢ − yⱼ‖²) + log Z, which is KL(P‖Q) − Σ pᵢⱼ log pᵢⱼ at α = 1."""
+    n, d = points.shape
+    difference = points.reshape(n, 1, d) - points.reshape(1, n, d)
+    one_plus = 1 + (difference * difference).sum(axis=2)
+    Z = (one_plus ** -1 * (1 - np.eye(n))).sum()
+    return exaggeration * (P * one_plus.log()).sum() + Z.log()

@@ -17,7 +17,8 @@ import threading
 from dataclasses import dataclass, field
 
 from ...stand_ins.blocks import BEGIN as EXERCISE_BEGIN, END as EXERCISE_END, code_of, find_blocks
-from ..markers import BEGIN as SOLUTION_BEGIN, END as SOLUTION_END, is_text, solution_blocks, stub_codes
+from ..exercises import BY_ID
+from ..markers import BEGIN as SOLUTION_BEGIN, END as SOLUTION_END, is_text, is_twin, solution_blocks, stub_codes
 
 # CPython 3.11's parser is not thread-safe: grade-all's threads parsing at once raised "SystemError: AST
 # constructor recursion depth mismatch". Every parse and compile of the grader holds this lock.
@@ -72,12 +73,14 @@ class Block:
 
 
 def instructor_blocks(texts, exercise_id):
-    """{path: [(first, last)] of the code blocks of ``exercise_id``} in the instructor's ``texts`` ({path: text})."""
+    """{path: [(first, last)] of the code blocks of ``exercise_id``} in the instructor's ``texts`` ({path: text}),
+    without the compiled twins a copy holds as plain code (they stay the instructor's)."""
     found = {}
     for path, text in texts.items():
         lines = text.splitlines()
         for block_id, first, last in solution_blocks(text, path):
-            if block_id == exercise_id and not is_text(lines[first + 1:last]):
+            if block_id == exercise_id and not is_text(lines[first + 1:last]) and not is_twin(BY_ID[block_id], lines,
+                                                                                                first):
                 found.setdefault(path, []).append((first, last))
     return found
 
