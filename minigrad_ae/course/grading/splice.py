@@ -108,9 +108,10 @@ def submission_blocks(submission_file, exercise_id):
         try:
             blocks = [(first, last) for block_id, first, last in find_blocks(text, relative, begin, end, name)
                       if block_id == exercise_id]
-            if begin is SOLUTION_BEGIN:   # an instructor's tree: its prose blocks are not answers
+            if begin is SOLUTION_BEGIN:   # an instructor's tree: its prose blocks and compiled twins are not answers
                 lines = text.splitlines()
-                blocks = [(first, last) for first, last in blocks if not is_text(lines[first + 1:last])]
+                blocks = [(first, last) for first, last in blocks if not is_text(lines[first + 1:last])
+                          and not is_twin(BY_ID[exercise_id], lines, first)]
         except ValueError as err:
             raise Refused("does not compile", f"the exercise markers do not pair: {err}") from None
         if blocks:
