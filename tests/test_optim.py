@@ -200,6 +200,37 @@ def test_float32_parameters_stay_float32(make):
 
 
 @each_optimizer
+def test_each_step_uses_that_steps_learning_rate_dtype_and_count_as_the_reference_does(make, monkeypatch):
+    # the compiled rules remember the hyper-parameters of a step (per dtype, and Adam's t per parameter): a stale
+    # lr, one dtype's scalars used for the other, or one parameter's t for another would show here
+    from minigrad_ae.optim import optimizers
+
+    def run():
+        rng = np.random.default_rng(0)
+        w32 = param(rng.standard_normal((3, 4)), dtype=np.float32)
+        b64, w64 = param(rng.standard_normal(5)), param(rng.standard_normal((2, 3)))
+        opt = make([w32, b64, w64])
+        schedule = ExponentialLR(opt, gamma=0.5)
+        for step in range(4):
+            for p in opt.params:
+                p.grad = rng.standard_normal(p.shape).astype(p.dtype)
+            if step == 1:
+                w64.grad = None                    # skipped once: its Adam t falls one behind the others'
+            opt.step()
+            schedule.step()
+            if step == 2:
+                opt.lr = 0.3                       # set by hand between steps: the next step must use it
+        return [p.data for p in opt.params]
+
+    compiled = run()
+    for name in ("sgd_update", "adam_update", "rmsprop_update"):
+        monkeypatch.setattr(optimizers, name, getattr(optimizers, name).reference)
+    for got, want in zip(compiled, run()):
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-5 if got.dtype == np.float32 else 1e-12)
+
+
+@each_optimizer
 def test_zero_grad_sets_grads_to_none(make):
     x, y = param([1.0]), param([2.0])
     x.grad, y.grad = np.ones(1), np.ones(1)
