@@ -245,7 +245,7 @@ def test_every_kernel_switches_to_compiled_on_the_call_that_would_forgo_more_tha
             "g, a = np.ones(60), np.linspace(-1, 1, 60)\n"
             "print(ops.relu_vjp(g, a).sum(), 'numba' in sys.modules)\n"
             "ops.relu_vjp(mg.tensor(g), a)                   # a Tensor: the formula as ops, nothing counted\n"
-            "print(round(K.Kernel.saving_forgone / jit.SAVING_PER_ELEMENT), ops.relu_vjp, 'numba' in sys.modules)\n"
+            "print(round(jit.saving_forgone / jit.SAVING_PER_ELEMENT), ops.relu_vjp, 'numba' in sys.modules)\n"
             "param = np.ones(41)\n"
             "K.sgd_update(param, np.ones(41), None, 0.5)     # 60 + 41 > 100: this call runs compiled\n"
             "print(param[0], 'numba' in sys.modules, ops.relu_vjp, K.sigmoid)\n"

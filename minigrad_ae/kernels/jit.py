@@ -33,6 +33,8 @@ import numpy as np
 _SCALARS = (int, float, np.integer, np.floating)
 NUMBA_PRICE_SECONDS = 0.3         # what loading numba costs (the docstring's rule)
 SAVING_PER_ELEMENT = 1.5e-9       # seconds a compiled kernel saves per element, unless it says otherwise
+saving_forgone = 0.0              # seconds, by all kernels' references together (a module variable, not a class
+                                  # attribute: writing one of those slows every attribute lookup on the class)
 
 
 # numba is a dependency, but the package also runs without it (a Python numba does not support yet, a browser
@@ -93,7 +95,6 @@ class Kernel:
     the reference until numba pays (the module docstring's rule), then the compiled one."""
 
     numba_pays = NUMBA_MODE == "always"   # set for good by switch_to_compiled
-    saving_forgone = 0.0                  # seconds, by all kernels' references together (the docstring's rule)
     _renting = []                         # the kernels that still run their references
 
     def __init__(self, reference, compiled, saving_per_element=SAVING_PER_ELEMENT):
@@ -112,10 +113,11 @@ class Kernel:
         return self._chosen(*args)   # once switched, the call costs what a plain function call does
 
     def _reference_until_numba_pays(self, *args):
+        global saving_forgone
         first = args[0]
         if type(first) is np.ndarray:   # Tensors (a backward differentiated again) run the formula as ops either way
-            Kernel.saving_forgone += first.size * self.saving_per_element
-            if Kernel.saving_forgone > NUMBA_PRICE_SECONDS:
+            saving_forgone += first.size * self.saving_per_element
+            if saving_forgone > NUMBA_PRICE_SECONDS:
                 Kernel.switch_to_compiled()
                 return self.compiled(*args)
         return self.reference(*args)
