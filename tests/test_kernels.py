@@ -241,13 +241,14 @@ def test_every_kernel_switches_to_compiled_on_the_call_that_would_forgo_more_tha
             "from minigrad_ae import kernels as K\n"
             "from minigrad_ae.kernels import jit\n"
             "from minigrad_ae.autodiff import ops\n"
-            "jit.NUMBA_PRICE_SECONDS = 100 * jit.SAVING_PER_ELEMENT   # numba pays after 100 elements\n"
+            "call, element = jit.SAVING_PER_CALL, jit.SAVING_PER_ELEMENT\n"
+            "jit.NUMBA_PRICE_SECONDS = 2 * call + 100 * element   # numba pays after two calls and 100 elements\n"
             "g, a = np.ones(60), np.linspace(-1, 1, 60)\n"
             "print(ops.relu_vjp(g, a).sum(), 'numba' in sys.modules)\n"
             "ops.relu_vjp(mg.tensor(g), a)                   # a Tensor: the formula as ops, nothing counted\n"
-            "print(round(jit.saving_forgone / jit.SAVING_PER_ELEMENT), ops.relu_vjp, 'numba' in sys.modules)\n"
+            "print(round((jit.saving_forgone - call) / element), ops.relu_vjp, 'numba' in sys.modules)\n"
             "param = np.ones(41)\n"
-            "K.sgd_update(param, np.ones(41), None, 0.5)     # 60 + 41 > 100: this call runs compiled\n"
+            "K.sgd_update(param, np.ones(41), None, 0.5)     # 60 + 41 > 100 elements: this call runs compiled\n"
             "print(param[0], 'numba' in sys.modules, ops.relu_vjp, K.sigmoid)\n"
             "late = K.elementwise(lambda x: 2 * x)           # a kernel made after the switch starts compiled\n"
             "print(late._chosen is late.compiled)")
@@ -256,6 +257,14 @@ def test_every_kernel_switches_to_compiled_on_the_call_that_would_forgo_more_tha
         "60 <kernel relu_vjp: NumPy reference until numba pays> False",
         "0.5 True <kernel relu_vjp: numba> <kernel sigmoid_reference: numba>",
         "True"]
+
+
+def test_a_kernel_that_saves_more_per_element_makes_numba_pay_sooner():
+    code = ("import numpy as np\nfrom minigrad_ae.kernels import jit\n"
+            "light = jit.Kernel(lambda a: 'reference', lambda a: 'compiled')\n"
+            "heavy = jit.Kernel(lambda a: 'reference', lambda a: 'compiled', saving_per_element=1.0)  # 1 s each\n"
+            "print(light(np.ones(3)), light(np.ones(3)), heavy(np.ones(2)), light(np.ones(3)))")
+    assert run_python(code, MINIGRAD_AE_NUMBA="1").split() == ["reference", "reference", "compiled", "compiled"]
 
 
 def test_numba_disable_jit_runs_the_loops_as_python():

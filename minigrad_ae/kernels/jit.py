@@ -1,23 +1,24 @@
 """``Kernel``: one hot-path computation written twice — ``reference`` (plain NumPy, the readable math and the
 specification) and ``compiled`` (numba) — behind one switch; ``elementwise`` writes it once; the lazy ``njit``.
 
-When numba pays (a ski-rental rule: rent until the rent paid equals the price, then buy). Numba has a price,
-paid once per process before its first kernel runs: ``import numba`` and its first call, which loads its
-type registry even from the on-disk cache (0.32 s on a quiet evening, bench/README.md; 0.72-0.82 s of CPU
-under load on 2026-12-03), then ~3-5 ms per kernel. Until a process pays it, every kernel runs its reference
-and adds what its compiled version would have saved on this call — the elements of its first argument times
-its ``saving_per_element`` — to one sum shared by all kernels; the call that would take the sum past
-``NUMBA_PRICE_SECONDS`` switches every kernel to its compiled version for good, and runs compiled itself.
-``saving_per_element`` is measured: the elementwise and optimizer kernels save 0.2-4 ns per element, 1.5 on
-average over a W1 training step (4.46 ms compiled against 5.56 ms for its 0.71 million elements; under load
-too: 7.37 against 8.47 ms), the default; W2's tiny arrays save 6.9 (per call more than per element);
-t-SNE's O(N²) kernels 60 (gradient) and 180 ns (perplexity search) per entry of their N×N input, so they
-pass their own. Thus a cold start (import + a first W1 step: 1 ms of savings forgone) never loads numba,
-W1 switches at step ~280, W2 at ~11,000, and a long program loses at most about numba's price to the slower
-references. Elements, not measured seconds: the switch falls on the same call in every run of a program, so
-its results are reproducible. No size threshold: on 64-2048 elements the references of ``relu_vjp`` and
-``sigmoid_vjp`` beat numba's dispatch (~2 µs), those of ``adam_update``, ``bce_sum`` and ``sigmoid`` lose to
-it, so no one size separates them.
+When numba pays (a ski-rental rule: rent until the rent paid equals the price, then buy). Numba has a price, paid
+once per process before its first kernel runs: ``import numba`` and its first call, which loads its type registry
+even from the on-disk cache (0.32 s on a quiet evening, bench/README.md; 0.72-0.82 s of CPU under load on
+2026-12-03), then ~3-5 ms per kernel. Until a process pays it, every kernel runs its reference and adds what its
+compiled version would have saved on this call to one sum shared by all kernels; the call that would take the sum
+past ``NUMBA_PRICE_SECONDS`` switches every kernel to its compiled version for good, and runs compiled itself. The
+saving is estimated from the call's size: ``SAVING_PER_CALL`` plus the elements of its first argument times the
+kernel's ``saving_per_element``, fitted to the 13 kernel calls of a training step of bench/workloads.py (quiet
+evening, compiled against references): W1, 0.71 million elements, saves 1.1 ms (4.46 against 5.56 ms; 1.1 ms again
+under load today), W2, 17,500 elements, 0.046 ms: 1.5 µs per call and 1.5 ns per element, the default (the
+elementwise and optimizer kernels range from 0.2 to 4 ns). t-SNE's O(N²) kernels save 60 (gradient) and 180 ns
+(perplexity search) per entry of their N×N input: they need their own ``saving_per_element``. Thus a cold start
+(import + a first W1 step: 1 ms of savings forgone) never loads numba, W1 switches at step ~280 and W2 at ~6,500
+(where the compiled kernels have saved what numba costs), and a long program loses at most about numba's price to
+the slower references. Counted, not timed: the switch falls on the same call in every run of a program, so its
+results are reproducible. No size threshold: on 64-2048 elements the references of ``relu_vjp`` and ``sigmoid_vjp``
+beat numba's dispatch (~2 µs), those of ``adam_update``, ``bce_sum`` and ``sigmoid`` lose to it, so no one size
+separates them.
 
 ``MINIGRAD_AE_NUMBA`` in the environment (read once, at import): ``0`` makes every kernel run its reference,
 ``always`` its compiled version from the first call, anything else (the default ``1``) the rule above.
@@ -32,7 +33,8 @@ import numpy as np
 
 _SCALARS = (int, float, np.integer, np.floating)
 NUMBA_PRICE_SECONDS = 0.3         # what loading numba costs (the docstring's rule)
-SAVING_PER_ELEMENT = 1.5e-9       # seconds a compiled kernel saves per element, unless it says otherwise
+SAVING_PER_CALL = 1.5e-6          # seconds a compiled kernel saves per call (fewer NumPy calls and temporaries)
+SAVING_PER_ELEMENT = 1.5e-9       # and per element, unless the kernel says otherwise
 saving_forgone = 0.0              # seconds, by all kernels' references together (a module variable, not a class
                                   # attribute: writing one of those slows every attribute lookup on the class)
 
@@ -116,7 +118,7 @@ class Kernel:
         global saving_forgone
         first = args[0]
         if type(first) is np.ndarray:   # Tensors (a backward differentiated again) run the formula as ops either way
-            saving_forgone += first.size * self.saving_per_element
+            saving_forgone += SAVING_PER_CALL + first.size * self.saving_per_element
             if saving_forgone > NUMBA_PRICE_SECONDS:
                 Kernel.switch_to_compiled()
                 return self.compiled(*args)
