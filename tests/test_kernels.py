@@ -222,14 +222,49 @@ def run_python(code, **env):
     return result.stdout.strip()
 
 
-def test_import_does_not_import_numba_and_the_switch_picks_the_references():
+def test_import_and_small_work_do_not_load_numba_and_the_switch_picks_the_references():
     code = ("import sys, numpy as np, minigrad_ae as mg\n"
             "from minigrad_ae import kernels as K\n"
-            "print('numba' in sys.modules, K.NUMBA_ENABLED, K.adam_update._chosen is K.adam_update.reference)\n"
+            "print('numba' in sys.modules, K.NUMBA_ENABLED)\n"
             "mg.tensor(np.ones(3), requires_grad=True).sigmoid().sum().backward()\n"
-            "print('numba' in sys.modules)")
-    assert run_python(code, MINIGRAD_AE_NUMBA="1").split() == ["False", "True", "False", "True"]  # lazily, on use
-    assert run_python(code, MINIGRAD_AE_NUMBA="0").split() == ["False", "False", "True", "False"]
+            "print('numba' in sys.modules, K.sigmoid)")
+    assert run_python(code, MINIGRAD_AE_NUMBA="1").splitlines() == [   # the default: numba does not pay yet
+        "False True", "False <kernel sigmoid_reference: NumPy reference until numba pays>"]
+    assert run_python(code, MINIGRAD_AE_NUMBA="0").splitlines() == [
+        "False False", "False <kernel sigmoid_reference: NumPy reference>"]
+    assert run_python(code, MINIGRAD_AE_NUMBA="always").splitlines() == [   # compiled from the first call
+        "False True", "True <kernel sigmoid_reference: numba>"]
+
+
+def test_every_kernel_switches_to_compiled_on_the_call_that_would_forgo_more_than_numbas_price():
+    code = ("import sys, numpy as np, minigrad_ae as mg\n"
+            "from minigrad_ae import kernels as K\n"
+            "from minigrad_ae.kernels import jit\n"
+            "from minigrad_ae.autodiff import ops\n"
+            "call, element = jit.SAVING_PER_CALL, jit.SAVING_PER_ELEMENT\n"
+            "jit.NUMBA_PRICE_SECONDS = 2 * call + 100 * element   # numba pays after two calls and 100 elements\n"
+            "g, a = np.ones(60), np.linspace(-1, 1, 60)\n"
+            "print(ops.relu_vjp(g, a).sum(), 'numba' in sys.modules)\n"
+            "ops.relu_vjp(mg.tensor(g), a)                   # a Tensor: the formula as ops, nothing counted\n"
+            "print(round((jit.saving_forgone - call) / element), ops.relu_vjp, 'numba' in sys.modules)\n"
+            "param = np.ones(41)\n"
+            "K.sgd_update(param, np.ones(41), None, 0.5)     # 60 + 41 > 100 elements: this call runs compiled\n"
+            "print(param[0], 'numba' in sys.modules, ops.relu_vjp, K.sigmoid)\n"
+            "late = K.elementwise(lambda x: 2 * x)           # a kernel made after the switch starts compiled\n"
+            "print(late._chosen is late.compiled)")
+    assert run_python(code, MINIGRAD_AE_NUMBA="1").splitlines() == [
+        "30.0 False",
+        "60 <kernel relu_vjp: NumPy reference until numba pays> False",
+        "0.5 True <kernel relu_vjp: numba> <kernel sigmoid_reference: numba>",
+        "True"]
+
+
+def test_a_kernel_that_saves_more_per_element_makes_numba_pay_sooner():
+    code = ("import numpy as np\nfrom minigrad_ae.kernels import jit\n"
+            "light = jit.Kernel(lambda a: 'reference', lambda a: 'compiled')\n"
+            "heavy = jit.Kernel(lambda a: 'reference', lambda a: 'compiled', saving_per_element=1.0)  # 1 s each\n"
+            "print(light(np.ones(3)), light(np.ones(3)), heavy(np.ones(2)), light(np.ones(3)))")
+    assert run_python(code, MINIGRAD_AE_NUMBA="1").split() == ["reference", "reference", "compiled", "compiled"]
 
 
 def test_numba_disable_jit_runs_the_loops_as_python():
@@ -238,7 +273,7 @@ def test_numba_disable_jit_runs_the_loops_as_python():
             "a = np.array([-1.0, 2.0]); print(leaky_relu(a, 0.5).tolist())\n"
             "print(type(leaky_relu._loop._compiled).__name__)\n"
             "print(round(float(K.bce_sum(np.array([0.5, 1.0]), np.array([1.0, 1.0]))), 6))")   # a summing loop too
-    assert run_python(code, NUMBA_DISABLE_JIT="1", MINIGRAD_AE_NUMBA="1").splitlines() == [
+    assert run_python(code, NUMBA_DISABLE_JIT="1", MINIGRAD_AE_NUMBA="always").splitlines() == [
         "[-0.5, 2.0]", "function", str(round(np.log(2), 6))]   # −log 0.5 − log 1
 
 

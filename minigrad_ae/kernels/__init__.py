@@ -2,9 +2,11 @@
 
 Each kernel is one object (``jit.Kernel``) holding two versions with one signature: ``kernel.reference``, plain
 NumPy, the readable math and the specification; and ``kernel.compiled``, the same computation with its element
-loop compiled by numba (on first use, never at import). Calling the kernel runs the compiled version, or the
-reference when the environment says ``MINIGRAD_AE_NUMBA=0`` (or numba is not installed).
-``NUMBA_DISABLE_JIT=1`` runs the compiled loops as plain Python, to step through them. tests/test_kernels.py
+loop compiled by numba (on first use, never at import). Calling the kernel runs the reference until numba pays
+for itself — until the compiled versions would have saved what loading numba costs (~0.3 s; a ski-rental rule,
+see ``jit``: a short program never loads numba) — then the compiled version. ``MINIGRAD_AE_NUMBA=0`` (or numba
+not installed) runs the references always, ``MINIGRAD_AE_NUMBA=always`` the compiled versions from the first
+call; ``NUMBA_DISABLE_JIT=1`` runs the compiled loops as plain Python, to step through them. tests/test_kernels.py
 checks every pair agrees. ``@elementwise`` makes a kernel from one formula (its compiled version is the same
 formula fused into one loop); the activations' formulas live that way beside their ops in autodiff/ops.py.
 
