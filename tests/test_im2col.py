@@ -61,6 +61,8 @@ def test_im2col_writes_into_a_strided_out_and_reads_a_strided_input(version, geo
     assert im2col(x, kh, kw, stride, padding, out) is out
     np.testing.assert_array_equal(out, want)                            # a gather: exact, every entry written
     np.testing.assert_array_equal(im2col(x, kh, kw, stride, padding), want)
+    with pytest.raises(ValueError, match="im2col: out has shape"):   # never written past its end
+        im2col(x, kh, kw, stride, padding, np.empty((n, want.shape[1], want.shape[2] + 1), dtype))
 
 
 @given(geometry=geometries(), dtype=DTYPES, seed=st.integers(0, 2**32 - 1))

@@ -40,8 +40,15 @@ def im2col_reference(x, kh, kw, stride, padding, out=None):
     cols = cols.reshape(n, c * kh * kw, oh * ow)
     if out is None:
         return cols
+    _check_out(out, cols.shape)
     out[...] = cols
     return out
+
+
+def _check_out(out, shape):
+    if out.shape != shape:   # the compiled loop does not check its indices: a wrong out would be written past
+        raise ValueError(f"im2col: out has shape {out.shape}, but the columns of this input have shape {shape}; "
+                         "pass an array of that shape (any strides) or out=None.")
 
 
 def col2im_reference(cols, shape, kh, kw, stride, padding):
@@ -59,7 +66,7 @@ def col2im_reference(cols, shape, kh, kw, stride, padding):
 # ---------------------------------------------------------------- numba
 # Which pixel each column entry copies depends only on the image shape and the geometry, never on the pixel values
 # or the batch: so it is worked out once, in NumPy, as a table, and the compiled loops just follow it. One lookup per
-# entry and no bounds tests: both loops vectorise (2-3x faster than testing "inside the image?" per entry).
+# entry and no test of "inside the image?" per entry, so the gather vectorises (both loops 2-3x faster than with it).
 @functools.lru_cache(maxsize=64)
 def tap_table(channels, height, width, kh, kw, stride, padding):
     """table[(c·kh + i)·kw + j, oh·OW + ow] = the flat index (c·H + h)·W + w, within one image, of the pixel that
@@ -105,6 +112,7 @@ def im2col_compiled(x, kh, kw, stride, padding, out=None):
     table = tap_table(c, h, w, kh, kw, stride, padding)
     if out is None:
         out = np.empty((n, *table.shape), dtype=x.dtype)
+    _check_out(out, (n, *table.shape))
     _gather(np.ascontiguousarray(x).reshape(n, c * h * w), table, out)
     return out
 
