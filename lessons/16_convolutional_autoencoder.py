@@ -361,12 +361,13 @@ lesson.checks.add(f"conv AE held-out MSE final / initial (< {drop_needed})", con
 # %% [markdown]
 # ## 8. The same budget in seconds
 # Epochs are not equally expensive. The MLP's epoch is a few large dense matrix products — what BLAS does
-# best. The conv AE's is im2col/col2im copies plus many small per-image products, so on an idle machine
-# its epoch is several times *slower* despite 1% of the weights (fewer weights ≠ fewer operations: each
-# 3×3 kernel is applied at every position). So we keep training the MLP, one epoch at a time, until it
-# has used as many seconds as the conv AE did (capped at 8× the epochs), and compare again. Timings
-# are measured, so this part varies from run to run and machine to machine: on a machine busy with other
-# work, large multi-threaded BLAS products suffer most, and the verdict can flip.
+# best. The conv AE's is im2col/col2im copies plus products of thin matrices (4 code channels; 9 taps of
+# one pixel channel: little arithmetic per number moved), so its epoch is several times *slower* despite 1%
+# of the weights (fewer weights ≠ fewer operations: each 3×3 kernel is applied at every position). So we
+# keep training the MLP, one epoch at a time, until it has used as many seconds as the conv AE did (capped
+# at 8× the epochs), and compare again. Timings are measured, so this part varies from run to run and
+# machine to machine: on a machine busy with other work, large multi-threaded BLAS products suffer most,
+# and the verdict can flip.
 
 # %%
 mlp_seconds, mlp_times = mlp_r["seconds"], list(np.cumsum(mlp_r["history"].time))
@@ -491,8 +492,8 @@ lesson.show(fig, "16_feature_maps")
 # In the default run (seed 0, 4,000 images) the conv AE wins at **equal epochs**: held-out MSE 0.0026
 # against 0.0040 after 6 epochs, with 1% of the parameters. At **equal time** the answer depends on the
 # machine, because the two models spend their seconds so differently: in our default runs (one BLAS
-# thread, a busy 2-core machine) the MLP fitted 21–30 epochs into the conv AE's time and won, reaching
-# 0.0021–0.0024; a machine that slows large BLAS products more than im2col's copies can flip that verdict.
+# thread, a busy 2-core machine) the MLP fitted 21 epochs into the conv AE's time and won, reaching
+# 0.0022; a machine that slows large BLAS products more than im2col's copies can flip that verdict.
 # In `--quick` (1000 images, 2 epochs) the two tie at equal epochs (0.0344 against 0.0343), and so they
 # do on the 8×8 digits (`--data digits`, 20 epochs: 0.0134 against 0.0133), where an image is too small
 # for locality to buy much. Parameters are not compute. The conv AE's advantage is its assumption —
