@@ -95,7 +95,12 @@ def pairwise_mean_distance(a, b=None):
     distinct rows (the n zero distances of a row to itself would bias it low)."""
     other = a if b is None else b
     dx, dy = a[:, None, 0] - other[None, :, 0], a[:, None, 1] - other[None, :, 1]
-    total = np.sqrt(dx * dx + dy * dy).sum()   # not np.hypot: 3x slower, and these distances cannot overflow
+    # dx² + dy² and its root in place: each fresh (n, m) temporary costs a pass and page faults (5x slower),
+    # and np.hypot is 3x slower still; these distances cannot overflow
+    dx *= dx
+    dy *= dy
+    dx += dy
+    total = np.sqrt(dx, out=dx).sum()
     return float(total / (len(a) * (len(a) - 1) if b is None else len(a) * len(b)))
 
 
