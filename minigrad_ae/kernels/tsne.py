@@ -11,7 +11,7 @@ summing to 1 (``tsne.joint_probabilities``), the gradient ∂C/∂Y (N, d) of
     C = KL(P‖Q) = Σ_{i≠j} pᵢⱼ log(pᵢⱼ / qᵢⱼ)     (early exaggeration α: P scaled by α in the gradient, 1 for C itself)
 
 The reference builds the N×N arrays (26 MB each in float64 for N = 1,797) and makes ~15 passes over them. The
-numba loop visits each pair i < j once, row by row, and keeps nothing of size N² but P. Both compute in float64
+numba loop visits each pair i < j once, two rows at a time, and keeps nothing of size N² but P. Both compute in float64
 whatever the input type (each sum runs over N terms) and return the gradient in Y's type.
 """
 import numpy as np
@@ -140,38 +140,59 @@ def tsne_gradient_reference(P, Y, exaggeration=1.0, with_kl=True):
 # indirect dependence"). Unsigned, the j loops vectorise (4 pairs per AVX2 instruction): 3-4x faster.
 @lazy_njit.summing
 def _pairs_2d(P, y0, y1, with_kl, attract, repel):
-    """The 2-d embedding, every pair in one fused pass. Returns (Σ_{i<j} wᵢⱼ, Σ_{i<j} pᵢⱼ log(pᵢⱼ/wᵢⱼ), Σ_{i<j} pᵢⱼ)
-    and adds Aᵢ, Rᵢ into attract, repel (2, N)."""
+    """The 2-d embedding: the gradient's sums in one fused pass over the pairs (KL's in another, when asked).
+    Returns (Σ_{i<j} wᵢⱼ, Σ_{i<j} pᵢⱼ log(pᵢⱼ/wᵢⱼ), Σ_{i<j} pᵢⱼ) and adds Aᵢ, Rᵢ into attract, repel (2, N).
+
+    Two rows, i and k = i + 1, share one pass over the columns j > i: the pass is bound by its four
+    read-modify-writes of column j's sums, and this makes them one per two pairs (1.3x faster, measured). Its first
+    column is j = k, where row k meets itself: v = 1 and e = 0, so the pair adds 1 to Σw and nothing else."""
     n = y0.size
     w_sum, kl_sum, p_sum = 0.0, 0.0, 0.0
-    a0, a1, r0, r1 = attract[0], attract[1], repel[0], repel[1]
-    for i in range(n - 1):
-        p_row, yi0, yi1 = P[i], y0[i], y1[i]
-        if with_kl:   # a log per pair: 4x the cost of the gradient, so only when asked
+    if with_kl:   # a log per pair: 4x the cost of the gradient, so only when asked
+        for i in range(n - 1):
+            p_row, yi0, yi1 = P[i], y0[i], y1[i]
             for j in range(np.uint64(i + 1), np.uint64(n)):
                 p = p_row[j]
                 if p > 0:
                     d0, d1 = yi0 - y0[j], yi1 - y1[j]
                     kl_sum += p * np.log(p * (1.0 + d0 * d0 + d1 * d1))
                 p_sum += p
-        sa0, sa1, sr0, sr1 = 0.0, 0.0, 0.0, 0.0
-        for j in range(np.uint64(i + 1), np.uint64(n)):
+    a0, a1, r0, r1 = attract[0], attract[1], repel[0], repel[1]
+    for i in range(0, n - 1, 2):
+        k = i + 1
+        p_row, yi0, yi1 = P[i], y0[i], y1[i]
+        q_row, yk0, yk1 = P[k], y0[k], y1[k]
+        sa0, sa1, sr0, sr1 = 0.0, 0.0, 0.0, 0.0          # row i's sums
+        ta0, ta1, tr0, tr1 = 0.0, 0.0, 0.0, 0.0          # row k's
+        for j in range(np.uint64(k), np.uint64(n)):
             d0, d1 = yi0 - y0[j], yi1 - y1[j]
+            e0, e1 = yk0 - y0[j], yk1 - y1[j]
             w = 1.0 / (1.0 + d0 * d0 + d1 * d1)
-            w_sum += w
+            v = 1.0 / (1.0 + e0 * e0 + e1 * e1)
+            w_sum += w + v
             pw, ww = p_row[j] * w, w * w
+            pv, vv = q_row[j] * v, v * v
             sa0 += pw * d0
             sa1 += pw * d1
             sr0 += ww * d0
             sr1 += ww * d1
-            a0[j] -= pw * d0
-            a1[j] -= pw * d1
-            r0[j] -= ww * d0
-            r1[j] -= ww * d1
+            ta0 += pv * e0
+            ta1 += pv * e1
+            tr0 += vv * e0
+            tr1 += vv * e1
+            a0[j] -= pw * d0 + pv * e0
+            a1[j] -= pw * d1 + pv * e1
+            r0[j] -= ww * d0 + vv * e0
+            r1[j] -= ww * d1 + vv * e1
+        w_sum -= 1.0                                      # the pair (k, k)
         a0[i] += sa0
         a1[i] += sa1
         r0[i] += sr0
         r1[i] += sr1
+        a0[k] += ta0
+        a1[k] += ta1
+        r0[k] += tr0
+        r1[k] += tr1
     return w_sum, kl_sum, p_sum
 
 
