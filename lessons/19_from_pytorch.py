@@ -51,6 +51,11 @@ def optional_import(name):
 
 pytorch, safetensors_torch = optional_import("torch"), optional_import("safetensors.torch")
 PYTORCH_INSTALLED = pytorch is not None and safetensors_torch is not None
+if pytorch is not None:
+    # One thread, as the port's NumPy has (`minigrad-ae lessons run` sets OMP_NUM_THREADS=1; a notebook does not):
+    # on these small batches PyTorch's extra threads wait for each other, and on a busy 2-core machine its
+    # 30 training steps took 13x the CPU time and 10x the wall time with 2 threads (measured).
+    pytorch.set_num_threads(1)
 missing = [name for name, module in [("torch", pytorch), ("safetensors", safetensors_torch)] if module is None]
 print("PyTorch comparisons: " + (f"on (torch {pytorch.__version__})" if PYTORCH_INSTALLED else
       f"skipped — {' and '.join(missing)} not installed here (pip install torch safetensors to run them); every "
@@ -757,8 +762,8 @@ mg.save(lesson.args.out / "sim_autoencoder.safetensors", model.state_dict())
 # %%
 test_images = (X_test - 0.5) / 0.5
 with mg.no_grad():
-    ae004_test_mse = criterion(model(test_images), test_images).item()
     ae004_outputs = model(test_images).numpy()
+    ae004_test_mse = criterion(mg.tensor(ae004_outputs), test_images).item()
     reconstructions["004 autoencoder (3-number code)"] = (ae004_outputs[:8] + 1) / 2
 baselines = {"an all-grey image (0)": np.mean(test_images ** 2),
              "the mean image": np.mean((test_images - test_images.mean(axis=0)) ** 2)}
