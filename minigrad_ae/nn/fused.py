@@ -175,7 +175,9 @@ class BCEWithLogits(Function):
 
     @staticmethod
     def forward(ctx, z, y, reduction):
-        softplus = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))  # log(1 + eᶻ)
+        # log(1 + eᶻ); log(1 + e), not log1p(e): NumPy's float32 log1p has no vector code (3.5 ms against 0.66 ms on
+        # 64×784 here), and 1 + e only rounds where e < 6e-8 (float32): an absolute error below the loss's precision
+        softplus = np.maximum(z, 0) + np.log(1 + np.exp(-np.abs(z)))
         ctx.save_for_backward(z, y, softplus)
         ctx.reduction, ctx.n = reduction, z.size
         return reduce(softplus - z * y, reduction)
