@@ -98,9 +98,10 @@ class AdversarialAutoencoder(Autoencoder):
 
     # ----- the three losses -----
     def disc_loss(self, x, rng=None):
-        """L_disc = ½ [BCE(d(z_prior), 1) + BCE(d(E(x)), 0)]; E(x) is detached, so only d gets gradients."""
+        """L_disc = ½ [BCE(d(z_prior), 1) + BCE(d(E(x)), 0)]; E(x) is a constant here, so only d gets gradients."""
         rng = self.rng if rng is None else generator(rng, "AdversarialAutoencoder.disc_loss")
-        codes = self.encode(x).detach()
+        with no_grad():   # as .detach(), without recording the encoder's graph only to cut it
+            codes = self.encode(x)
         samples = self.prior(len(codes), rng).astype(codes.dtype)
         return 0.5 * (self._says(self.discriminator(samples), 1.0) + self._says(self.discriminator(codes), 0.0))
 
