@@ -21,6 +21,8 @@ import sys
 import tempfile
 import time
 
+from minigrad_ae.cli import one_blas_thread
+
 LESSONS = pathlib.Path(__file__).resolve().parent.parent / "lessons"
 
 
@@ -32,7 +34,7 @@ def cpu_seconds_of_children():
 def run(lesson, extra, profile_to=None):
     """(wall, CPU) seconds of one run of ``lesson`` in a new process (raises if the lesson fails)."""
     command = [sys.executable] + (["-m", "cProfile", "-o", str(profile_to)] if profile_to else []) + [str(lesson)]
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1"), "MPLBACKEND": "Agg"}
+    env = {**one_blas_thread(os.environ), "MPLBACKEND": "Agg"}   # OpenMP and MKL too: PyTorch's threads spin
     with tempfile.TemporaryDirectory() as out:
         start, cpu_start = time.perf_counter(), cpu_seconds_of_children()
         result = subprocess.run(command + ["--out", out, *extra], capture_output=True, text=True, env=env)
