@@ -65,7 +65,6 @@ from ..validate import ShapeError
 BROADCAST_HINT = ("Shapes broadcast when, compared from the right, each pair of dimensions is equal "
                   "or one of them is 1. Fix: reshape an operand (e.g. b.reshape(-1, 1)) or transpose it.")
 
-INPUT, OUTPUT = "input", "output"   # what a saved array is, besides "anything else" (see Context.saved)
 
 
 class Context:
@@ -75,7 +74,7 @@ class Context:
     ``forward`` may also set small attributes it needs later (``ctx.axis = axis``).
     """
 
-    __slots__ = ("fn", "parents", "needs_input_grad", "params", "version_sum", "created_at", "_saved", "_roles",
+    __slots__ = ("fn", "parents", "needs_input_grad", "params", "version_sum", "created_at", "_saved", "_output_at",
                  "_output", "_graph_of_grads", "__dict__")
 
     def __init__(self, fn, parents, needs_input_grad, params):
@@ -85,48 +84,55 @@ class Context:
         self.params = params                      # forward's keyword settings (a composite re-runs with them)
         self.version_sum = 0                      # set when the op is recorded (see Function.apply)
         self.created_at = anomaly.user_frame() if mode.anomaly_enabled else None
-        self._saved, self._roles, self._output, self._graph_of_grads = (), (), None, False
+        self._saved, self._output_at, self._output, self._graph_of_grads = (), None, None, False
 
     def save_for_backward(self, *values):
         """Keep what backward needs (arrays, index tuples); read back as ``ctx.saved``, freed after backward."""
         self._saved = values
 
-    def _seal(self, returned, output):
-        """After forward: note which saved arrays are inputs or the output, and make saved arrays read-only,
-        so an accidental in-place write in backward fails loudly instead of corrupting a gradient.
+    def _note_output(self, returned, output):
+        """After forward: if forward saved its own result, note where, and keep a weak reference to the output
+        Tensor (the output holds this record, not the other way round) for a graph of gradients to use.
 
-        ``returned`` is what forward returned (a NumPy scalar for a 0-d result), ``output`` the Tensor made of it:
-        only a weak reference is kept (the output holds this record, not the other way round)."""
-        roles, frozen = [], []
-        for value in self._saved:
-            role = None
+        ``returned`` is what forward returned (a NumPy scalar for a 0-d result), ``output`` the Tensor made of it.
+        Everything else about the saved values is worked out when backward reads them (``saved``): most recorded
+        ops are never differentiated twice, and many are never differentiated at all."""
+        for i, value in enumerate(self._saved):
             if value is returned:
-                role, value, self._output = OUTPUT, output.data, weakref.ref(output)
-            else:
-                for i, p in enumerate(self.parents):
-                    if value is p.data:
-                        role = (INPUT, i)
-                        break
-            if type(value) is np.ndarray:   # setflags: a third of the cost of going through value.flags
-                value = value.view()
-                value.setflags(write=False)
-            roles.append(role)
-            frozen.append(value)
-        self._saved, self._roles = tuple(frozen), tuple(roles)
+                self._output_at, self._output = i, weakref.ref(output)
+                if type(value) is not np.ndarray:   # a NumPy scalar: keep the output's 0-d array instead
+                    self._saved = self._saved[:i] + (output.data,) + self._saved[i + 1:]
+                return
 
     @property
     def saved(self):
-        """What forward saved: arrays, or — while backward builds a graph of gradients — the input and output
-        Tensors themselves, so the gradient computed from them stays connected to the graph."""
+        """What forward saved, arrays as read-only views, so an accidental in-place write in backward fails loudly
+        instead of corrupting a gradient; or, while backward builds a graph of gradients, the input and output
+        Tensors themselves in place of their arrays, so the gradient computed from them stays connected."""
         if self._saved is None:
             raise RuntimeError(
                 f"backward: the graph through {self.fn.__name__} was already freed by an earlier backward(). "
                 "Call backward(retain_graph=True) the first time if you need to go backward twice, "
                 "or recompute the forward pass.")
-        if not self._graph_of_grads:
-            return self._saved
-        return tuple(value if role is None else self._output_tensor(value) if role == OUTPUT else self.parents[role[1]]
-                     for value, role in zip(self._saved, self._roles))
+        if self._graph_of_grads:
+            return tuple(self._as_graph_node(i, value) for i, value in enumerate(self._saved))
+        values = []   # a loop, not read_only(): this runs for every op backward passes through
+        for value in self._saved:
+            if type(value) is np.ndarray:
+                value = value.view()
+                value.setflags(write=False)
+            values.append(value)
+        return tuple(values)
+
+    def _as_graph_node(self, i, value):
+        """Saved value number ``i`` in a graph of gradients: the output Tensor, the input Tensor whose array it is,
+        or, for anything else (a mask, an intermediate), a read-only constant."""
+        if i == self._output_at:
+            return self._output_tensor(value)
+        for p in self.parents:
+            if value is p.data:
+                return p
+        return read_only(value)
 
     def _output_tensor(self, value):
         """The output Tensor itself (one graph node per output, however often it is asked for), or, once the
@@ -175,13 +181,21 @@ class Context:
 
     def release(self):
         """Drop everything saved after backward: the saved arrays are the graph's largest part."""
-        self._saved = self._roles = self.params = self._output = None
+        self._saved = self.params = self._output = None
 
     def _refuse_modified_inputs(self):
         raise RuntimeError(
             f"backward: an input of {self.fn.__name__} ({anomaly.describe(self.parents)}) was modified in place "
             "after the forward pass, e.g. by optimizer.step(); its gradient would be wrong. Call loss.backward() "
             "before optimizer.step(), or recompute the forward pass.")
+
+
+def read_only(value):
+    """A read-only view of an array (anything else as it is): writing into it raises instead of changing the array."""
+    if type(value) is np.ndarray:
+        value = value.view()
+        value.setflags(write=False)   # a third of the cost of going through value.flags
+    return value
 
 
 class Function:
@@ -235,7 +249,7 @@ class Function:
         # versions only grow, so their sum changes exactly when an input was modified in place afterwards
         ctx.version_sum = version_sum
         if ctx._saved:
-            ctx._seal(returned, output)
+            ctx._note_output(returned, output)
         return output
 
 
