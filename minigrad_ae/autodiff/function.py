@@ -66,7 +66,6 @@ BROADCAST_HINT = ("Shapes broadcast when, compared from the right, each pair of 
                   "or one of them is 1. Fix: reshape an operand (e.g. b.reshape(-1, 1)) or transpose it.")
 
 
-
 class Context:
     """The record of one op application — the ``creator`` of its output: the Function, its input tensors,
     the settings it was called with, and what it saved for backward.
